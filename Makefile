@@ -1,0 +1,33 @@
+# trialex: every target sets up .venv from the pinned requirements.lock first.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+SHARED ?= ../shared
+
+.PHONY: setup serve test evaluate bench clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+serve: setup
+	$(VENV)/bin/trialex serve --host $(HOST) --port $(PORT)
+
+test: setup
+	$(PY) -m pytest -q
+
+evaluate: setup
+	@for f in annotations/*.jsonl; do echo "== $$f"; $(VENV)/bin/trialex evaluate $$f; done
+
+bench: setup
+	$(PY) scripts/bench.py --shared $(SHARED)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,176 @@
+"""Doses: an amount (or range) of a drug with its unit and optional body/time basis.
+
+"3,000mg", "1 日 3,000mg" (3000 mg/day), "0.5-1.0 g/m2/月" (500-1000 mg/m2/month),
+"500～3000mg/日", "1～3 mg／Kg／日", "0.5 to 1.0 g per square meter", "1000 mg twice
+daily" (frequency attribute), "1000mg/日から3000mg/日まで" (two doses).
+Lab values (尿蛋白 0.3g/24h, creatinine 1.2 mg/dL) and concentrations are skipped.
+The unit table is models/rules/units.json; frequency, route and lab cues are in cues.json.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .base import DocState, state
+from .linking import nearest_drug
+from .numbers import NUM, parse_number
+from .resources import cue_regex, model_path
+
+
+def _alt(words) -> str:
+    return "|".join(
+        re.escape(w).replace("\\ ", r"\s*") for w in sorted(set(words), key=len, reverse=True)
+    )
+
+
+@lru_cache(maxsize=1)
+def _tables():
+    with model_path("rules", "units.json").open(encoding="utf-8") as fh:
+        t = json.load(fh)
+    import pint  # a load-time cost only: conversion factors for the mass units
+
+    ureg = pint.UnitRegistry()
+    amount = {}  # surface -> (canonical, normalised unit, factor)
+    for canon, spec in t["amount"].items():
+        target = spec["normalize_to"]
+        factor = ureg.Quantity(1, canon.replace("µ", "u")).to(target).magnitude if target == "mg" else 1.0
+        for s in spec["surfaces"]:
+            amount[s] = (canon, target, factor)
+    per_body = {s: k for k, ss in t["per_body"].items() for s in ss}
+    per_time = {s: k for k, ss in t["per_time"].items() for s in ss}
+    lead = {s: k for k, ss in t["daily_words"].items() for s in ss}
+    trail = {s: k for k, ss in t["trailing_time"].items() for s in ss}
+    return t, amount, per_body, per_time, lead, trail
+
+
+@lru_cache(maxsize=1)
+def _dose_re() -> re.Pattern[str]:
+    t, amount, per_body, per_time, lead, trail = _tables()
+    unit = rf"(?:{_alt(amount)})(?![A-Za-z])"
+    sep = r"\s*(?:/|per|a|each|every|[·.]|\s)\s*"
+    body = rf"(?:{sep}(?P<body>{_alt(per_body)})(?:\s*-\s*1|⁻¹)?(?![A-Za-z]))"
+    time = rf"(?:{sep}(?P<time>{_alt(per_time)})(?:\s*-\s*1|⁻¹)?(?![A-Za-z]))"
+    trail_re = rf"(?:\s+(?P<trail>{_alt(trail)})(?![A-Za-z]))"
+    rng = r"\s*(?:-|~|to|–|から)\s*"
+    return re.compile(
+        rf"(?P<lead>(?<![A-Za-z0-9])(?P<leadw>{_alt(lead)})\s*(?:(?:に|は|として|量)\s*)?)?"
+        rf"(?<![\d.,/])(?P<a>{NUM})(?:\s*(?P<ua>{unit}))?"
+        rf"(?:{rng}(?P<b>{NUM}))?"
+        rf"\s*(?P<unit>{unit})"
+        rf"(?!\s*/\s*(?:{_alt(t['concentration_tail'])})(?![A-Za-z]))"
+        rf"{body}?{time}?{trail_re}?"
+    )
+
+
+@Language.factory("trialex_doses")
+def make_doses(nlp: Language, name: str):
+    return DoseExtractor()
+
+
+class DoseExtractor:
+    def __init__(self) -> None:
+        _dose_re()  # compile at load time, not on the first request
+
+    def __call__(self, doc: Doc) -> Doc:
+        st = state(doc)
+        text = st.text
+        _, amount, per_body, per_time, lead, trail = _tables()
+        lab = cue_regex("dose", "lab_context")
+        for m in _dose_re().finditer(text):
+            if m.group("ua") and m.group("b") and not m.group("unit"):
+                continue
+            start = m.start("lead") if m.group("lead") else m.start("a")
+            if not st.free(start, m.end(), "p_value", "dose"):
+                continue
+            if _is_lab_value(st, m.start("a"), lab):
+                continue
+            canon, target, factor = amount[m.group("unit")]
+            if target not in ("mg", "IU", "U") and not _drug_in_clause(st, m.start("a")):
+                continue  # volumes and mmol are doses only next to a drug
+            a = parse_number(m.group("a"))
+            b = parse_number(m.group("b")) if m.group("b") else a
+            if m.group("ua") and m.group("b"):
+                a *= amount[m.group("ua")][2] / factor  # "0.5 g to 750 mg": first amount in its own unit
+            unit = target
+            if m.group("body") and per_body[_key(m.group("body"), per_body)] in ("kg", "m2"):
+                unit += "/" + per_body[_key(m.group("body"), per_body)]
+            basis = None
+            if m.group("lead"):
+                basis = lead[_key(m.group("leadw"), lead)]
+            if m.group("time"):
+                basis = per_time[_key(m.group("time"), per_time)]
+            elif m.group("trail"):
+                basis = trail[_key(m.group("trail"), trail)]
+            if basis:
+                unit += "/" + basis
+            written = text[m.start("unit"):m.end()].strip()
+            attrs = {
+                "min": _round(a * factor),
+                "max": _round(b * factor),
+                "unit": written,
+                "normalized_unit": unit,
+            }
+            freq = _nearby(st, m.end(), "frequency")
+            if freq:
+                attrs["frequency"] = freq
+            route = _nearby(st, start, "route", before=True) or _nearby(st, m.end(), "route")
+            if route:
+                attrs["route"] = route
+            drug = nearest_drug(st, start, m.end())
+            if drug is not None:
+                attrs["drug"] = drug
+            st.add("dose", start, m.end(), **attrs)
+        return doc
+
+
+def _key(surface: str, table: dict[str, str]) -> str:
+    s = re.sub(r"\s+", " ", surface.strip())
+    if s in table:
+        return s
+    squeezed = s.replace(" ", "")
+    for k in table:
+        if k.replace(" ", "") == squeezed:
+            return k
+    raise KeyError(surface)
+
+
+def _round(x: float) -> float | int:
+    x = round(x, 6)
+    return int(x) if x.is_integer() else x
+
+
+def _is_lab_value(st: DocState, pos: int, lab: re.Pattern[str]) -> bool:
+    """A lab analyte ("creatinine", "尿蛋白") just before the amount, with no drug between."""
+    c0, _ = st.clause(pos)
+    lo = max(c0, pos - 40)
+    drugs = [d for d in st.mentions["drug"] if not d.attrs.get("class")]
+    hits = [h for h in lab.finditer(st.text, lo, pos)
+            if not any(d.start <= h.start() < d.end for d in drugs)]  # "リン" inside "インスリン"
+    if not hits:
+        return False
+    return not any(hits[-1].end() <= d.start < pos for d in drugs)
+
+
+def _drug_in_clause(st: DocState, pos: int) -> bool:
+    c0, c1 = st.clause(pos)
+    return any(c0 <= d.start < c1 for d in st.mentions["drug"] if not d.attrs.get("class"))
+
+
+def _nearby(st: DocState, pos: int, cue: str, before: bool = False) -> str | None:
+    """The frequency/route cue nearest to ``pos`` within the same clause (and 40 chars)."""
+    c0, c1 = st.clause(pos if not before else max(pos - 1, 0))
+    pattern = cue_regex("dose", cue)
+    if before:
+        hits = list(pattern.finditer(st.text, max(c0, pos - 25), pos))
+        return hits[-1].group(0) if hits else None
+    # after the amount: up to the next number, so "2 mg/kg and 1000 mg twice daily" stays apart
+    nxt = re.compile(r"\d").search(st.text, pos, min(c1, pos + 40))
+    m = pattern.search(st.text, pos, nxt.start() if nxt else min(c1, pos + 40))
+    if m and cue == "route" and st.text[pos:m.start()].strip(" ,()（）"):
+        return None  # a route after the amount must follow it directly ("1 g IV")
+    return m.group(0) if m else None

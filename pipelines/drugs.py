@@ -1,0 +1,196 @@
+"""Drug mentions in English and Japanese, named with one English generic.
+
+Order of the passes (earlier passes win overlaps):
+1. English lexicon on Latin token n-grams ("mycophenolate mofetil", "CellCept").
+2. Japanese lexicon, longest match on folded katakana/kanji runs ("ミコフェノール酸モフェチル",
+   "シクロフォスファミド", half-width "ﾒﾁﾙﾌﾟﾚﾄﾞﾆｿﾞﾛﾝ" after normalisation).
+3. Abbreviations defined in the text right after a drug ("mycophenolate mofetil (MMF)",
+   "（以下MMF）", "シクロフォスファミド（IVC）"), then the table of common ones, on letter
+   boundaries so glued forms split ("CTX-AZA", "MMF2g/日").
+4. Unknown katakana names in drug context, named by transliteration against the English
+   lexicon.
+Classes and groups ("steroids", "ステロイド") come out with ``class: true``; a class term
+wins over a drug name inside it ("ステロイドパルス" is not a drug, "calcineurin inhibitors"
+is not calcineurin).
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .base import DocState, state
+from .drug_lexicon import DrugLexicon, en_key, ja_fold, load_lexicon
+from .resources import cue_regex
+
+_LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_TOKEN_GAP = re.compile(r"[\s\-]{1,3}")
+_KATAKANA = re.compile(r"[ァ-ヶー・ヴ]")
+_KATA_RUN = re.compile(r"[ァ-ヶヴ][ァ-ヶーヴ・]{2,}")
+_JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・\u4e00-\u9fff]")
+_DEFINITION = re.compile(
+    r"\s*[(（]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-]{0,9}[A-Za-z0-9]|[A-Z])"
+    r"\s*(?:[)）]|[:：;；、,]|と略)"
+)
+
+
+@Language.factory("trialex_drugs", default_config={"transliteration": True})
+def make_drugs(nlp: Language, name: str, transliteration: bool):
+    return DrugRecognizer(transliteration=transliteration)
+
+
+class DrugRecognizer:
+    def __init__(self, transliteration: bool = True) -> None:
+        self.lex: DrugLexicon = load_lexicon()
+        self._translit = None
+        if transliteration:
+            try:
+                from .transliteration import KatakanaTransliterator, load_english_names
+
+                self._translit = KatakanaTransliterator(load_english_names())
+            except ImportError:  # pragma: no cover - module optional during development
+                self._translit = None
+        self._abbr_re = _abbr_regex(self.lex.abbreviations)
+
+    def __call__(self, doc: Doc) -> Doc:
+        st = state(doc)
+        self._english(st)
+        if st.has_japanese:
+            self._classes(st)
+            self._japanese(st)
+        self._abbreviations(st)
+        if self._translit is not None and st.has_japanese:
+            self._unknown_katakana(st)
+        st.mentions["drug"].sort(key=lambda m: m.start)
+        return doc
+
+    # -- 1. English lexicon -------------------------------------------------------------
+    def _english(self, st: DocState) -> None:
+        text = st.text
+        toks = [(m.start(), m.end()) for m in _LATIN_TOKEN.finditer(text)]
+        guard_ctx = cue_regex("drug", "drug_context")
+        i = 0
+        while i < len(toks):
+            best = None
+            parts = []
+            for j in range(i, min(i + self.lex.en_max_tokens, len(toks))):
+                if j > i and not _TOKEN_GAP.fullmatch(text[toks[j - 1][1]:toks[j][0]]):
+                    break
+                parts.append(text[toks[j][0]:toks[j][1]].lower())
+                key = " ".join(parts)
+                generic = self.lex.en.get(key)
+                if generic:
+                    best = (j, generic)
+                if key not in self.lex.en_prefixes:
+                    break
+            if best is None:
+                i += 1
+                continue
+            j, generic = best
+            start, end = toks[i][0], toks[j][1]
+            surface = text[start:end]
+            key = en_key(surface)
+            ok = True
+            if key in self.lex.en_classes:
+                st.add("drug", start, end, name=key, **{"class": True})
+                i = j + 1
+                continue
+            if j == i and (len(surface) <= 3 and not surface.isupper()):
+                ok = False  # short lower-case words ("ace", "tea") are not drug names
+            elif key in self.lex.guarded:
+                ok = bool(guard_ctx.search(text, max(0, start - 40), min(len(text), end + 40)))
+            if ok:
+                st.add("drug", start, end, name=generic, source="lexicon", **_ids(self.lex, generic))
+            i = j + 1
+
+    # -- 2. Japanese lexicon --------------------------------------------------------------
+    def _japanese(self, st: DocState) -> None:
+        text = st.text
+        n = len(text)
+        lex = self.lex
+        i = 0
+        while i < n:
+            c = text[i]
+            if c not in lex.ja_first_chars and not (c in "ヴフ" or c == "・"):
+                i += 1
+                continue
+            if _KATAKANA.match(c) and i > 0 and _KATAKANA.match(text[i - 1]):
+                i += 1
+                continue  # never start inside a katakana word
+            best = None
+            j = i
+            while j < n and j - i < lex.ja_max_len + 8 and _JA_NAME_CHAR.match(text[j]):
+                j += 1
+                generic = lex.ja.get(ja_fold(text[i:j]))
+                if generic and not (j < n and _KATAKANA.match(text[j]) and text[j] != "・"):
+                    best = (j, generic)
+            if best and st.free(i, best[0], "drug"):
+                st.add("drug", i, best[0], name=best[1], source="ja_lexicon", **_ids(lex, best[1]))
+                i = best[0]
+            else:
+                i += 1
+
+    # -- classes ----------------------------------------------------------------------------
+    def _classes(self, st: DocState) -> None:
+        """Japanese class terms (English ones are found in the lexicon pass)."""
+        if self.lex.classes_ja_re is None:
+            return
+        for m in self.lex.classes_ja_re.finditer(st.text):
+            if st.free(m.start(), m.end(), "drug"):
+                st.add("drug", m.start(), m.end(), name=m.group(0), **{"class": True})
+
+    # -- 3. abbreviations -------------------------------------------------------------------
+    def _abbreviations(self, st: DocState) -> None:
+        text = st.text
+        defined: dict[str, str] = {}
+        for d in list(st.mentions["drug"]):
+            if d.attrs.get("class"):
+                continue
+            m = _DEFINITION.match(text, d.end)
+            if m and not m.group("abbr").isdigit() and self.lex.en.get(en_key(m.group("abbr"))) in (None, d.attrs["name"]):
+                defined[m.group("abbr")] = d.attrs["name"]
+        pattern = _abbr_regex(defined) if defined else None
+        ctx = cue_regex("drug", "drug_context")
+        for regex, table, source in ((pattern, defined, "definition"), (self._abbr_re, self.lex.abbreviations, "abbreviation")):
+            if regex is None:
+                continue
+            for m in regex.finditer(text):
+                abbr = m.group(0)
+                if not st.free(m.start(), m.end(), "drug"):
+                    continue
+                if source == "abbreviation" and abbr in self.lex.ambiguous_abbreviations:
+                    if not ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40)):
+                        continue
+                generic = table[abbr]
+                st.add("drug", m.start(), m.end(), name=generic, source=source, **_ids(self.lex, generic))
+
+    # -- 4. unknown katakana ---------------------------------------------------------------
+    def _unknown_katakana(self, st: DocState) -> None:
+        text = st.text
+        ctx = cue_regex("drug", "ja_drug_context")
+        stop = cue_regex("drug", "ja_not_drug")
+        for m in _KATA_RUN.finditer(text):
+            s, e = m.start(), m.end()
+            if e - s < 4 or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
+                continue
+            if not ctx.match(text, e) and not ctx.search(text, max(0, s - 6), s):
+                continue
+            hit = self._translit.lookup(m.group(0))
+            if hit:
+                name, score = hit
+                st.add("drug", s, e, name=name, source="transliteration", score=round(score, 3),
+                       **_ids(self.lex, name))
+
+
+def _ids(lex: DrugLexicon, generic: str) -> dict:
+    ids = lex.ids(generic)
+    return {"ids": ids} if ids else {}
+
+
+def _abbr_regex(table: dict[str, str]) -> re.Pattern[str] | None:
+    if not table:
+        return None
+    alts = "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alts})(?![A-Za-z])")

@@ -1,0 +1,74 @@
+"""Numbers as people write them in trial reports, on normalised text.
+
+Decimals with "." or the Lancet middle dot "·", thousands separators ("3,000"),
+scientific notation ("1 × 10-4", "1.2e-5"), and English number words ("Twenty-eight").
+"""
+
+from __future__ import annotations
+
+import re
+
+from .resources import trie_regex
+
+# A plain number: thousands groups or digits, optional decimals ("." or "·"), or a bare
+# ".05" as written in p values.
+NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?:[.·]\d+)?|[.·]\d+"
+# Scientific notation after a mantissa, or a bare power of ten ("10-4").
+EXP = r"\s*[×xX*]\s*10\s*\^?\s*[-]\s*\d+|[eE][-+]?\d+"
+NUM_SCI = rf"(?:(?:{NUM})(?:{EXP})?|10\s*\^?\s*-\s*\d+(?![\d.]))"
+
+NUM_RE = re.compile(NUM)
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_WORD = trie_regex([[c for c in w] for w in list(_UNITS) + list(_TENS) + list(_SCALES)])
+# "Twenty-eight", "one hundred and twelve", "Two hundred eighty-four"
+NUMBER_WORDS = (
+    rf"(?:(?:{_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_WORD}))*)"
+)
+NUMBER_WORDS_RE = re.compile(rf"\b{NUMBER_WORDS}\b", re.IGNORECASE)
+
+
+def parse_number(s: str) -> float:
+    """Parse a numeric string matched by NUM or NUM_SCI."""
+    s = s.replace("·", ".").replace(",", "").replace(" ", "")
+    m = re.fullmatch(r"(?:(\d*\.?\d+)[×xX*])?10\^?(-\d+)", s)
+    if m:
+        mant = float(m.group(1)) if m.group(1) else 1.0
+        return mant * 10.0 ** int(m.group(2))
+    return float(s)
+
+
+def parse_number_words(s: str) -> int | None:
+    """'Twenty-eight' → 28, 'one hundred and twelve' → 112; None if not a number."""
+    total, current = 0, 0
+    seen = False
+    for w in re.split(r"[\s-]+", s.lower()):
+        if w == "and":
+            continue
+        if w in _UNITS:
+            current += _UNITS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        elif w == "thousand":
+            total += max(current, 1) * 1000
+            current = 0
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def as_int(value: float) -> int | None:
+    return int(value) if float(value).is_integer() else None

@@ -1,0 +1,170 @@
+"""Response rates: the share of a group that reached a response outcome.
+
+"56.2%" in "185 例中 104 例（56.2%）", "16 例（22.5%）が完全寛解", "complete remission 76%",
+"16 of 71 patients (22.5%)", and the bare pair "13 of 25 patients responded" (percent
+computed).  Adverse-event, infection, relapse, death/survival rates, survey shares,
+differences, CI bounds, "95%" of "95% CI" and baseline shares are not response rates.
+A percentage is a response rate when the nearest cue in its clause (else its sentence) is
+an outcome cue and no veto cue stands in the clause (cues.json, response_rate).
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .base import DocState, state
+from .linking import nearest_arm
+from .numbers import NUM, parse_number
+from .resources import cue_regex
+
+_PCT = re.compile(rf"(?P<num>{NUM})\s*(?:%|percent\b|per\s+cent\b|パーセント)")
+_INT = r"\d{1,3}(?:,\d{3})+|\d+"
+# "16 of 71 patients (" / "73/116 [" / "185 例中 104 例（" / "104 例（" right before the percentage
+_PAIR_BEFORE = re.compile(
+    rf"(?:(?P<x>{_INT})\s*(?:of|/|out of)\s*(?P<y>{_INT})(?:\s+[A-Za-z\-]+){{0,3}}"
+    rf"|(?P<y2>{_INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{_INT})\s*(?:例|症例|名|人)?"
+    rf"|(?P<x3>{_INT})\s*(?:例|症例|名|人|patients|participants|subjects))"
+    rf"\s*[(\[（]\s*$"
+)
+_PAIR = re.compile(
+    rf"(?P<x>{_INT})\s*(?:of|out of)\s*(?P<y>{_INT})(?![\d.,]\d)"
+    rf"|(?P<y2>{_INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{_INT})\s*(?:例|症例|名|人)"
+)
+# Not a share of a group: thresholds ("HbA1c < 7%", "at 60% intensity"), changes ("by 39%"),
+# averages ("a mean of 72 percent"), criteria ("20%/50%/70%", "the 5% responders").
+_BEFORE_VETO = re.compile(
+    r"(?:[<>≤≥]|<=|>=|\b(?:below|under|less than|more than|greater than|at least|above|over|of at least|"
+    r"at|by|up to|mean(?: of)?|median(?: of)?|average(?: of)?|to)|%\s*/)\s*$", re.I)
+_SHARE_OF = re.compile(r"\s+of\s+(?:the\s+|all\s+)?(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects|children|women|men|people|individuals|eyes|cases)\b", re.I)
+_AFTER_VETO = re.compile(
+    r"\s*(?:CI\b|C\.I\.|CL\b|confiden|credib|percentage\s+points?|points?\b|/\s*\d|"
+    r"(?:or\s+(?:more|greater)\s+)?(?:respon|improvement|reduction|decrease|increase|weight\s+loss|resolution)|"
+    r"(?:w/[vw]\s+)?(?:ointment|cream|gel|solution|eye\s*drops?|lotion|foam|spray|patch|w/[vw])\b|"
+    r"ポイント|未満|以下|以上|を超|信頼区間|改善率の差)", re.I)
+
+
+@Language.factory("trialex_response_rates")
+def make_response_rates(nlp: Language, name: str):
+    return ResponseRateExtractor()
+
+
+class ResponseRateExtractor:
+    def __call__(self, doc: Doc) -> Doc:
+        st = state(doc)
+        text = st.text
+        for m in _PCT.finditer(text):
+            if m.start() and text[m.start() - 1] in "0123456789.,":
+                continue
+            value = parse_number(m.group("num"))
+            if not (0 <= value <= 100) or not st.free(m.start(), m.end(), "p_value", "dose"):
+                continue
+            if _AFTER_VETO.match(text, m.end()):
+                continue
+            if _BEFORE_VETO.search(text[max(0, m.start() - 20):m.start()]) and not _SHARE_OF.match(text, m.end()):
+                continue
+            if _in_ci(text, m.start()) or _next_to_drug(st, m.start(), m.end()):
+                continue
+            outcome = _outcome(st, m.start(), m.end())
+            if outcome is None:
+                continue
+            attrs = {"percent": value, "outcome": outcome}
+            pb = _PAIR_BEFORE.search(text, max(0, m.start() - 60), m.start())
+            if pb:
+                x = pb.group("x") or pb.group("x2") or pb.group("x3")
+                y = pb.group("y") or pb.group("y2")
+                attrs["numerator"] = int(parse_number(x))
+                if y:
+                    attrs["denominator"] = int(parse_number(y))
+            arm = nearest_arm(st, m.start(), m.end())
+            if arm:
+                attrs["arm"] = arm
+            st.add("response_rate", m.start(), m.end(), **attrs)
+        self._bare_pairs(st)
+        st.mentions["response_rate"].sort(key=lambda r: r.start)
+        return doc
+
+    def _bare_pairs(self, st: DocState) -> None:
+        """'13 of 25 patients responded' with no percentage written: the pair is the span."""
+        text = st.text
+        for m in _PAIR.finditer(text):
+            if m.start() and text[m.start() - 1] in "0123456789.,/":
+                continue
+            x = parse_number(m.group("x") or m.group("x2"))
+            y = parse_number(m.group("y") or m.group("y2"))
+            if not (0 <= x <= y) or y == 0:
+                continue
+            if re.match(r"\s*(?:[A-Za-z\-]+\s+){0,3}?[(\[（]\s*" + NUM + r"\s*%", text[m.end():m.end() + 40]):
+                continue  # a percentage follows: it carries the rate
+            c0, c1 = st.clause(m.start())
+            verbs = cue_regex("response_rate", "pair_verbs")
+            tail = text[m.end():min(c1, m.end() + 50)]
+            if not (verbs.search(tail) or (m.group("y2") and _outcome(st, m.start(), m.end()))):
+                continue
+            if not st.free(m.start(), m.end(), "response_rate", "p_value", "dose"):
+                continue
+            outcome = _outcome(st, m.start(), m.end()) or verbs.search(tail).group(0)
+            attrs = {"percent": round(100.0 * x / y, 1), "numerator": int(x), "denominator": int(y), "outcome": outcome}
+            arm = nearest_arm(st, m.start(), m.end())
+            if arm:
+                attrs["arm"] = arm
+            st.add("response_rate", m.start(), m.end(), **attrs)
+
+
+def _next_to_drug(st: DocState, start: int, end: int) -> bool:
+    """A strength: "0.2% chlorhexidine", "Salicylic Acid 10%"."""
+    return any(0 <= start - d.end <= 1 or 0 <= d.start - end <= 1 for d in st.mentions["drug"])
+
+
+def _in_ci(text: str, pos: int) -> bool:
+    """Inside a confidence interval: '(95% CI, 40%-60%)', '[CI 1.2 to 3.4%]'."""
+    opening = max(text.rfind("(", 0, pos), text.rfind("[", 0, pos), text.rfind("（", 0, pos))
+    closing = max(text.rfind(")", 0, pos), text.rfind("]", 0, pos), text.rfind("）", 0, pos))
+    if opening > closing and (_CI.search(text, opening, pos) or _BOUNDS.match(text[opening + 1:text.find(")", pos) if ")" in text[pos:] else pos])):
+        return True
+    return bool(_CI_BEFORE.search(text, max(0, pos - 30), pos))
+
+
+_BOUNDS = re.compile(r"\s*[\d.]+\s*%?\s*(?:-|–|to|~|,)\s*[\d.]+\s*%?\s*$")  # "(66.0-83.4%)"
+_CI = re.compile(r"\bC[IL]\b|confiden|credib|信頼区間", re.I)
+_CI_BEFORE = re.compile(r"(?:\bC[IL]\b|confiden\w*\s+(?:interval|limit)s?|信頼区間)[\s,:=]*(?:of\s+)?[\d.%\s\-–to~]*$", re.I)
+
+
+def _outcome(st: DocState, start: int, end: int) -> str | None:
+    """The outcome words a percentage at [start, end) reports, or None if it is not a response."""
+    c0, c1 = st.clause(start)
+    s0, s1 = st.sentence(start)
+    if st.hits("response_rate", "veto", s0, s1):
+        return None
+    text = st.text
+    for lo, hi in ((c0, c1), (s0, s1)):
+        # "25% of responders": the group after "of" is the population, not the outcome
+        good = [h for h in st.hits("response_rate", "outcome", lo, hi) if not _POPULATION.fullmatch(text, end, h[0])]
+        g = _nearest(good, start, end)
+        b = _nearest(st.hits("response_rate", "exclude", lo, hi), start, end)
+        if g is None and b is None:
+            continue
+        if g is None or (b is not None and b[0] < g[0]):
+            return None
+        return g[1]
+    return None
+
+
+_POPULATION = re.compile(r"\s*(?:\)\s*)?of\s+(?:the\s+|all\s+)?(?:[A-Za-z\-]+\s+){0,2}")
+
+
+def _nearest(hits: list[tuple[int, int, str]], start: int, end: int):
+    """(distance, matched words) of the hit nearest to [start, end); hits before count closer."""
+    best = None
+    for hs, he, words in hits:
+        if he <= start:
+            dist = start - he
+        elif hs >= end:
+            dist = (hs - end) * 1.5 + 1
+        else:
+            continue
+        if best is None or dist < best[0]:
+            best = (dist, words)
+    return best

@@ -1,0 +1,74 @@
+"""The assembled pipelines: language choice, offsets on mixed text, batches, long texts."""
+
+import json
+
+import pytest
+
+from trialex.pipelines.language import detect
+from trialex.pipelines.tokenizer import SUDACHI_MAX_BYTES, split_for_sudachi
+
+MIXED = ("背景：Mycophenolate mofetil (MMF) は IV シクロフォスファミド（IVC）と比較された"
+         "（ALMS試験）。MMF 群では 185 例中 104 例（56.2%）が反応し（log-rank test P＝0.003）、"
+         "IVC：0.5-1.0 g/m2/月。ﾒﾁﾙﾌﾟﾚﾄﾞﾆｿﾞﾛﾝ 500mg を 3 日間投与した。𠮟 😀 P = 0.04。")
+
+
+def test_language_detection():
+    assert detect("Complete remission in 16 of 71 patients.") == "en"
+    assert detect("MMF 群では 185 例") == "ja"
+
+
+def test_mixed_text_offsets_and_kinds(extract):
+    r = extract(MIXED)
+    assert r["lang"] == "ja"
+    names = {d["name"] for d in r["drugs"] if not d.get("class")}
+    assert {"mycophenolate mofetil", "cyclophosphamide", "methylprednisolone"} <= names
+    assert [p["value"] for p in r["p_values"]] == [0.003, 0.04]
+    # the astral characters before the last p value must not shift it
+    last = r["p_values"][-1]
+    assert MIXED[last["start"]:last["end"]] == "P = 0.04"
+    assert [d["text"] for d in r["doses"]] == ["0.5-1.0 g/m2/月", "500mg"]
+
+
+def test_forced_language_gives_same_extractions(extractor):
+    text = "A total of 140 patients were enrolled; remission 56.2% (P = 0.003)."
+    auto = extractor.extract(text, "auto")
+    forced = extractor.extract(text, "ja")
+    for key in ("drugs", "doses", "trial_sizes", "response_rates", "p_values"):
+        assert auto[key] == forced[key]
+
+
+def test_batch_keeps_order_and_ids(extractor):
+    docs = [{"id": str(i), "text": t, "lang": "auto"} for i, t in enumerate(
+        ["P = 0.01", "185 例が登録された。", "P = 0.02", "MMF 3g/日"] * 40)]
+    results = list(extractor.extract_many(docs, batch_size=16))
+    assert [r["id"] for r in results] == [d["id"] for d in docs]
+    assert [r["lang"] for r in results[:4]] == ["en", "ja", "en", "ja"]
+    assert results[2]["p_values"][0]["value"] == 0.02
+
+
+def test_long_japanese_text_is_chunked_with_exact_offsets(extractor):
+    unit = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（P＝0.003）。"
+    text = unit * (SUDACHI_MAX_BYTES // len(unit.encode()) + 5)
+    assert len(text.encode()) > SUDACHI_MAX_BYTES
+    r = extractor.extract(text, "ja")
+    assert len(r["p_values"]) == text.count("P＝0.003")
+    for p in r["p_values"]:
+        assert text[p["start"]:p["end"]] == "P＝0.003"
+
+
+def test_split_for_sudachi_respects_limit():
+    text = ("あ" * 100 + "。") * 500
+    chunks = split_for_sudachi(text, 4000)
+    assert "".join(chunks) == text
+    assert all(len(c.encode()) <= 4000 for c in chunks)
+    assert all(c.endswith("。") for c in chunks[:-1])
+
+
+def test_results_are_json_serialisable(extract):
+    json.dumps(extract(MIXED), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n"])
+def test_empty_text_gives_empty_result(extractor, text):
+    r = extractor.extract(text, "auto")
+    assert all(r[k] == [] for k in ("drugs", "doses", "trial_sizes", "response_rates", "p_values"))

@@ -1,0 +1,110 @@
+"""The `trialex` command: serve, extract, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Iterator, TextIO
+
+
+def _open_in(path: str) -> TextIO:
+    return sys.stdin if path == "-" else open(path, encoding="utf-8")
+
+
+def read_documents(stream: TextIO, lang: str = "auto") -> Iterator[dict]:
+    """JSONL ({"id", "text", "lang"?} a line) or, if the input is not JSONL, one plain-text document."""
+    data = stream.read()
+    lines = [ln for ln in data.splitlines() if ln.strip()]
+    records = []
+    try:
+        for ln in lines:
+            rec = json.loads(ln)
+            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                raise ValueError
+            records.append(rec)
+    except ValueError:
+        records = None
+    if not lines:
+        return iter(())
+    if records is None:
+        return iter([{"id": None, "text": data, "lang": lang}])
+    return iter({"id": r.get("id", str(i)), "text": r["text"], "lang": r.get("lang") or lang}
+                for i, r in enumerate(records))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run("trialex.service.app:app", host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level)
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from trialex.pipelines.pipeline import Extractor
+
+    extractor = Extractor()
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    with _open_in(args.input) as fh:
+        docs = read_documents(fh, args.lang)
+        for result in extractor.extract_many(docs):
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    if out is not sys.stdout:
+        out.close()
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from trialex.evaluation import score
+    from trialex.pipelines.pipeline import Extractor
+
+    golds = [json.loads(ln) for ln in Path(args.gold).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    extractor = Extractor()
+    results = list(extractor.extract_many({"id": g.get("id"), "text": g["text"], "lang": g.get("lang", "auto")}
+                                          for g in golds))
+    report = score(golds, results)
+    if args.errors:
+        for e in report.errors:
+            if args.kind and e["kind"] != args.kind:
+                continue
+            print(json.dumps(e, ensure_ascii=False))
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(report.table())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="trialex", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the HTTP API")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--log-level", default="info")
+    s.set_defaults(func=cmd_serve)
+
+    e = sub.add_parser("extract", help="extract from JSONL or plain text; one JSON result a line")
+    e.add_argument("input", nargs="?", default="-", help="file, or - for stdin (default)")
+    e.add_argument("--lang", default="auto", choices=["auto", "ja", "en"])
+    e.add_argument("-o", "--output", help="write results here instead of stdout")
+    e.set_defaults(func=cmd_extract)
+
+    v = sub.add_parser("evaluate", help="score the pipeline on gold JSONL (the spec's format)")
+    v.add_argument("gold")
+    v.add_argument("--errors", action="store_true", help="list every miss (FN) and false positive (FP)")
+    v.add_argument("--kind", choices=["drug", "dose", "trial_size", "response_rate", "p_value"],
+                   help="with --errors: only this kind")
+    v.add_argument("--json", action="store_true", help="print the scores as JSON")
+    v.set_defaults(func=cmd_evaluate)
+
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

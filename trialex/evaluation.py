@@ -1,0 +1,130 @@
+"""Scoring per the shared extraction spec ("How a result is scored").
+
+An output mention matches a gold mention of its kind when the spans overlap and the key
+value agrees (drug name; dose normalised min/max within 1% and the same normalised unit;
+trial-size n; response-rate percent within 0.1; p-value operator and value).  Each gold
+mention matches at most one output.  Outputs flagged ``class``/``threshold`` and outputs
+overlapping a gold ``ignore`` span of their kind are neither rewarded nor punished.
+Precision, recall and F1 are counted per kind over all documents, then macro-averaged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+KINDS = ("drug", "dose", "trial_size", "response_rate", "p_value")
+OUTPUT_KEYS = {"drug": "drugs", "dose": "doses", "trial_size": "trial_sizes",
+               "response_rate": "response_rates", "p_value": "p_values"}
+
+
+def _close(a: float, b: float, rel: float) -> bool:
+    return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-12)
+
+
+def key_agrees(kind: str, gold: dict, out: dict) -> bool:
+    if kind == "drug":
+        return str(gold.get("name", "")).strip().lower() == str(out.get("name", "")).strip().lower()
+    if kind == "dose":
+        norm = out.get("normalized") or out
+        gmin = gold.get("min", gold.get("value"))
+        gmax = gold.get("max", gmin)
+        return (_close(gmin, norm["min"], 0.01) and _close(gmax, norm["max"], 0.01)
+                and str(gold.get("unit", "")).lower() == str(norm.get("unit", "")).lower())
+    if kind == "trial_size":
+        return int(gold["n"]) == int(out["n"])
+    if kind == "response_rate":
+        return abs(float(gold["percent"]) - float(out["percent"])) <= 0.1 + 1e-9
+    if kind == "p_value":
+        return gold.get("operator") == out.get("operator") and _close(gold["value"], out["value"], 1e-6)
+    raise ValueError(kind)
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+@dataclass
+class KindScore:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Report:
+    kinds: dict[str, KindScore] = field(default_factory=lambda: {k: KindScore() for k in KINDS})
+    errors: list[dict] = field(default_factory=list)
+    docs: int = 0
+
+    @property
+    def macro_f1(self) -> float:
+        return sum(s.f1 for s in self.kinds.values()) / len(self.kinds)
+
+    def as_dict(self) -> dict:
+        return {
+            "documents": self.docs,
+            "kinds": {k: {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
+                          "f1": round(s.f1, 4), "tp": s.tp, "fp": s.fp, "fn": s.fn}
+                      for k, s in self.kinds.items()},
+            "macro_f1": round(self.macro_f1, 4),
+        }
+
+    def table(self) -> str:
+        lines = [f"{'kind':<15}{'P':>8}{'R':>8}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}"]
+        for k, s in self.kinds.items():
+            lines.append(f"{k:<15}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+        lines.append(f"documents: {self.docs}  macro-F1: {self.macro_f1:.4f}")
+        return "\n".join(lines)
+
+
+def score_document(gold: dict, result: dict, report: Report) -> None:
+    text = gold["text"]
+    report.docs += 1
+    ignores = gold.get("ignore") or []
+    for kind in KINDS:
+        golds = list(gold.get(kind) or [])
+        outs = [o for o in result.get(OUTPUT_KEYS[kind], [])
+                if not o.get("class") and not o.get("threshold")
+                and not any(ig.get("kind") == kind and _overlap(ig, o) for ig in ignores)]
+        used: set[int] = set()
+        for o in sorted(outs, key=lambda o: o["start"]):
+            match = next((i for i, g in enumerate(golds)
+                          if i not in used and _overlap(g, o) and key_agrees(kind, g, o)), None)
+            if match is None:
+                report.kinds[kind].fp += 1
+                report.errors.append(_error("FP", kind, gold, o, text))
+            else:
+                used.add(match)
+                report.kinds[kind].tp += 1
+        for i, g in enumerate(golds):
+            if i not in used:
+                report.kinds[kind].fn += 1
+                report.errors.append(_error("FN", kind, gold, g, text))
+
+
+def _error(what: str, kind: str, gold: dict, m: dict, text: str) -> dict:
+    s, e = m["start"], m["end"]
+    values = {k: v for k, v in m.items() if k not in ("start", "end", "text")}
+    return {"error": what, "kind": kind, "id": gold.get("id"), "start": s, "end": e,
+            "span": text[s:e], "context": text[max(0, s - 40):e + 40].replace("\n", " "), "values": values}
+
+
+def score(golds: list[dict], results: list[dict]) -> Report:
+    report = Report()
+    for g, r in zip(golds, results, strict=True):
+        score_document(g, r, report)
+    return report
