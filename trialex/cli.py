@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Iterator, TextIO
+
+
+PLUGIN_COMMANDS = ("trialex.batch", "trialex.curation")
 
 
 def _open_in(path: str) -> TextIO:
@@ -101,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="with --errors: only this kind")
     v.add_argument("--json", action="store_true", help="print the scores as JSON")
     v.set_defaults(func=cmd_evaluate)
+
+    # Further commands live in their own modules, each with register(subparsers):
+    # trialex.batch (batch, Dask) and trialex.curation (export, view, curation store).
+    for module in PLUGIN_COMMANDS:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).register(sub)
 
     args = p.parse_args(argv)
     return args.func(args)
