@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from .base import DocState, state
 from .linking import nearest_drug
-from .numbers import NUM, parse_number
+from .numbers import NUM, NUM_RE, parse_number
 from .resources import cue_regex, model_path
 
 
@@ -48,11 +48,15 @@ def _tables():
     return t, amount, per_body, per_time, lead, trail
 
 
+# "100, 200 or " right before an amount with a unit
+_AMOUNT_LIST = re.compile(rf"(?<![\d.,/])(?:{NUM})(?:\s*,\s*(?:{NUM}))*\s*(?:,\s*)?(?:or|and|,)\s*$")
+
+
 @lru_cache(maxsize=1)
 def _dose_re() -> re.Pattern[str]:
     t, amount, per_body, per_time, lead, trail = _tables()
     unit = rf"(?:{_alt(amount)})(?![A-Za-z])"
-    sep = r"\s*(?:/|per|a|each|every|[·.]|\s)\s*"
+    sep = r"\s*(?:/|per|a|[·.]|\s)\s*"  # not "every": "every 24 h" is a frequency
     body = rf"(?:{sep}(?P<body>{_alt(per_body)})(?:\s*-\s*1|⁻¹)?(?![A-Za-z]))"
     time = rf"(?:{sep}(?P<time>{_alt(per_time)})(?:\s*-\s*1|⁻¹)?(?![A-Za-z]))"
     trail_re = rf"(?:\s+(?P<trail>{_alt(trail)})(?![A-Za-z]))"
@@ -90,8 +94,8 @@ class DoseExtractor:
             if _is_lab_value(st, m.start("a"), lab):
                 continue
             canon, target, factor = amount[m.group("unit")]
-            if target not in ("mg", "IU", "U") and not _drug_in_clause(st, m.start("a")):
-                continue  # volumes and mmol are doses only next to a drug
+            if target not in ("mg", "IU") and not _drug_in_clause(st, m.start("a")):
+                continue  # units, volumes and mmol are doses only next to a drug ("4 units" of a score)
             a = parse_number(m.group("a"))
             b = parse_number(m.group("b")) if m.group("b") else a
             if m.group("ua") and m.group("b"):
@@ -125,7 +129,19 @@ class DoseExtractor:
             if drug is not None:
                 attrs["drug"] = drug
             st.add("dose", start, m.end(), **attrs)
+            self._shared_unit(st, start, attrs, factor)
+        st.mentions["dose"].sort(key=lambda d: d.start)
         return doc
+
+    def _shared_unit(self, st: DocState, start: int, attrs: dict, factor: float) -> None:
+        """'cenobamate 100, 200 or 400 mg/day': the bare amounts before share the unit."""
+        lst = _AMOUNT_LIST.search(st.text, max(0, start - 40), start)
+        if not lst:
+            return
+        for num in NUM_RE.finditer(st.text, lst.start(), lst.end()):
+            if st.free(num.start(), num.end(), "dose", "p_value"):
+                value = _round(parse_number(num.group()) * factor)
+                st.add("dose", num.start(), num.end(), **dict(attrs, min=value, max=value))
 
 
 def _key(surface: str, table: dict[str, str]) -> str:

@@ -54,6 +54,7 @@ class DrugLexicon:
     en_ids: dict[str, dict] = field(default_factory=dict)  # generic → {"drugbank": ..., "mesh": ...}
     en_max_tokens: int = 1
     en_prefixes: set[str] = field(default_factory=set)  # token prefixes of multi-word keys
+    en_generic_variants: set[str] = field(default_factory=set)  # non-brand synonyms
     ja: dict[str, str] = field(default_factory=dict)  # ja_fold(surface) → generic
     ja_max_len: int = 1
     ja_first_chars: set[str] = field(default_factory=set)
@@ -67,6 +68,11 @@ class DrugLexicon:
     def canonical(self, name: str) -> str:
         return self.en.get(en_key(name), name.lower())
 
+    def generic_names(self) -> set[str]:
+        """Every generic the English lexicon names, and the non-brand spellings of them
+        (INN "rifampicin" beside USAN "rifampin"), for the transliteration fallback."""
+        return {g for k, g in self.en.items() if k not in self.en_classes} | self.en_generic_variants
+
     def ids(self, generic: str) -> dict:
         return self.en_ids.get(generic, {})
 
@@ -79,6 +85,45 @@ _NOT_A_DRUG = re.compile(
     r"allergenic|extract|shell|fish|nut|nuts|bean|beans|grass|weed|tree|plant|herb|tea|coffee|"
     r"bacillus|lactobacillus|escherichia|staphylococcus|streptococcus|candida|aspergillus|"
     r"penicillium|saccharomyces|bifidobacterium|clostridium|pseudomonas|salmonella)\b"
+)
+
+
+# Fixed combinations ("umeclidinium and vilanterol"): their parts are matched one by one
+_COMBINATION = re.compile(r",| and |/| with | plus ")
+
+
+def _entry_kind(data: dict) -> str:
+    """How far to trust an entry of the English lexicon, from its ids.
+
+    - MeSH pharmacologic-action headings (tree D27) without a DrugBank id are classes
+      ("analgesics", "anti-bacterial agents").
+    - MeSH-only concepts without a DrugBank id, MedlinePlus page or structure are
+      endogenous substances and biomarkers ("c-reactive protein", "interleukin-6",
+      "glycated hemoglobin"): blocked.
+    - Substances with a structure but no DrugBank/MedlinePlus entry ("insulin", "ghrelin")
+      and DrugBank-only entries (experimental compounds, extracts) are drugs only where
+      the text treats them as such: guarded.
+    """
+    drugbank, medline = data.get("drugbank_id"), data.get("medline_plus_id")
+    mesh = data.get("mesh_tree") or []
+    if not drugbank and any(t.startswith("D27") for t in mesh):
+        return "class"
+    if not drugbank and not medline and not data.get("smiles"):
+        return "block"
+    if not drugbank and not medline:
+        return "guard"
+    if not (medline or data.get("mesh_id") or data.get("smiles")) and not _INN_STEM.search(data.get("name", "").lower()):
+        return "guard"
+    return "drug"
+
+
+# Endings of INN stems (WHO): a DrugBank-only entry with one is a drug name, not an extract
+_INN_STEM = re.compile(
+    r"(?:mab|cept|kinra|nib|ciclib|parib|tide|gliflozin|gliptin|sartan|pril|olol|dipine|statin|"
+    r"prazole|vir|cillin|mycin|micin|cycline|floxacin|azole|dronate|parin|plase|relin|relix|"
+    r"lukast|setron|triptan|gepant|oxetine|apine|idone|pam|lam|caine|fentanil|profen|coxib|"
+    r"semide|thiazide|olone|sone|nide|limus|mustine|platin|rubicin|taxel|trexed|citabine|"
+    r"tropium|terol|imod|stim|poetin|ermin|ase|gene|cel|mofetil)(?:-[a-z]{4})?$"
 )
 
 
@@ -96,26 +141,33 @@ def load_lexicon() -> DrugLexicon:
         data = pickle.load(fh)
     canon_data = data["drug_canonical_to_data"]
     for variant, canonicals in data["drug_variant_to_canonical"].items():
-        if not canonicals or "," in canonicals[0] or _NOT_A_DRUG.search(canonicals[0]):
+        if not canonicals or _COMBINATION.search(canonicals[0]) or _NOT_A_DRUG.search(canonicals[0]):
             continue
         cd = canon_data.get(canonicals[0], {})
-        if not (cd.get("mesh_id") or cd.get("smiles") or cd.get("medline_plus_id")):
-            # DrugBank-only entries (experimental compounds, biologic extracts): a drug
-            # only where the text treats it as one
+        kind = _entry_kind(cd)
+        if kind == "block":
+            continue
+        if kind == "class":
+            lex.en_classes.add(en_key(variant))
+        elif kind == "guard":
             lex.guarded.add(en_key(variant))
         generic = _clean_generic(canonicals[0])
         generic = _SALTS.sub("", generic) if _SALTS.sub("", generic) in data["drug_variant_to_canonical"] else generic
         lex.en[en_key(variant)] = generic
+        if data["drug_variant_to_variant_data"].get(variant, {}).get("is_brand") is False:
+            lex.en_generic_variants.add(en_key(variant))
         if generic not in lex.en_ids:
             ids = {k: cd[v] for k, v in (("drugbank", "drugbank_id"), ("mesh", "mesh_id"), ("medlineplus", "medline_plus_id")) if cd.get(v)}
             if ids:
                 lex.en_ids[generic] = ids
     for row in read_tsv("lexicons", "en_overrides.tsv"):
         lex.en[en_key(row["variant"])] = row["en"]
+    # one name per drug whatever the source: the project's lists are written with INNs,
+    # the English lexicon's canonical (which carries the ids) wins where it knows the INN
     for row in read_tsv("lexicons", "ja_drugs.tsv"):
-        lex.ja[ja_fold(row["ja"])] = row["en"]
+        lex.ja[ja_fold(row["ja"])] = lex.canonical(row["en"])
     for row in read_tsv("lexicons", "abbreviations.tsv"):
-        lex.abbreviations[row["abbr"]] = row["en"]
+        lex.abbreviations[row["abbr"]] = lex.canonical(row["en"])
         if "ambiguous" in row.get("note", "").lower():
             lex.ambiguous_abbreviations.add(row["abbr"])
     classes_ja = []

@@ -17,19 +17,21 @@ is not calcineurin).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from .base import DocState, state
 from .drug_lexicon import DrugLexicon, en_key, ja_fold, load_lexicon
-from .resources import cue_regex
+from .resources import atoms, cue_regex, cues, trie_regex
 
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _TOKEN_GAP = re.compile(r"[\s\-]{1,3}")
 _KATAKANA = re.compile(r"[ァ-ヶー・ヴ]")
 _KATA_RUN = re.compile(r"[ァ-ヶヴ][ァ-ヶーヴ・]{2,}")
 _JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・\u4e00-\u9fff]")
+_AMOUNT_AFTER = re.compile(r"\s*\d")  # "ペムブロリズマブ 200mg"
 _DEFINITION = re.compile(
     r"\s*[(（]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-]{0,9}[A-Za-z0-9]|[A-Z])"
     r"\s*(?:[)）]|[:：;；、,]|と略)"
@@ -46,12 +48,9 @@ class DrugRecognizer:
         self.lex: DrugLexicon = load_lexicon()
         self._translit = None
         if transliteration:
-            try:
-                from .transliteration import KatakanaTransliterator, load_english_names
+            from .transliteration import KatakanaTransliterator
 
-                self._translit = KatakanaTransliterator(load_english_names())
-            except ImportError:  # pragma: no cover - module optional during development
-                self._translit = None
+            self._translit = KatakanaTransliterator(sorted(self.lex.generic_names()))
         self._abbr_re = _abbr_regex(self.lex.abbreviations)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -71,6 +70,8 @@ class DrugRecognizer:
         text = st.text
         toks = [(m.start(), m.end()) for m in _LATIN_TOKEN.finditer(text)]
         guard_ctx = cue_regex("drug", "drug_context")
+        not_after = _not_after_regex()
+        lab_words = _lab_substances()
         i = 0
         while i < len(toks):
             best = None
@@ -93,13 +94,16 @@ class DrugRecognizer:
             surface = text[start:end]
             key = en_key(surface)
             ok = True
-            if key in self.lex.en_classes:
+            guarded = key in self.lex.guarded or key in lab_words
+            if (guarded or key in self.lex.en_classes) and not_after.match(text, end):
+                ok = False  # "insulin resistance", "cortisol levels", "immunosorbent assay"
+            elif key in self.lex.en_classes:
                 st.add("drug", start, end, name=key, **{"class": True})
                 i = j + 1
                 continue
-            if j == i and (len(surface) <= 3 and not surface.isupper()):
+            elif j == i and (len(surface) <= 3 and not surface.isupper()):
                 ok = False  # short lower-case words ("ace", "tea") are not drug names
-            elif key in self.lex.guarded:
+            elif guarded:
                 ok = bool(guard_ctx.search(text, max(0, start - 40), min(len(text), end + 40)))
             if ok:
                 st.add("drug", start, end, name=generic, source="lexicon", **_ids(self.lex, generic))
@@ -149,6 +153,8 @@ class DrugRecognizer:
             if d.attrs.get("class"):
                 continue
             m = _DEFINITION.match(text, d.end)
+            if m and _in_combination(st, d):
+                continue  # "fluorouracil, epirubicin and cyclophosphamide (FEC)" names a regimen
             if m and not m.group("abbr").isdigit() and self.lex.en.get(en_key(m.group("abbr"))) in (None, d.attrs["name"]):
                 defined[m.group("abbr")] = d.attrs["name"]
         pattern = _abbr_regex(defined) if defined else None
@@ -175,13 +181,34 @@ class DrugRecognizer:
             s, e = m.start(), m.end()
             if e - s < 4 or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
                 continue
-            if not ctx.match(text, e) and not ctx.search(text, max(0, s - 6), s):
+            if not ctx.match(text, e) and not _AMOUNT_AFTER.match(text, e) and not ctx.search(text, max(0, s - 6), s):
                 continue
             hit = self._translit.lookup(m.group(0))
             if hit:
-                name, score = hit
+                name, score = self.lex.canonical(hit[0]), hit[1]
                 st.add("drug", s, e, name=name, source="transliteration", score=round(score, 3),
                        **_ids(self.lex, name))
+
+
+_JOINER = re.compile(r"\s*(?:,|/|\+|and|plus|with|、|・|と)\s*$")
+
+
+def _in_combination(st: DocState, drug) -> bool:
+    """The drug closes a list of drugs ("A, B and C", "A/B", "A＋B")."""
+    before = [d for d in st.mentions["drug"] if d.end <= drug.start and not d.attrs.get("class")]
+    return bool(before) and drug.start - before[-1].end <= 8 and bool(
+        _JOINER.match(st.text[before[-1].end:drug.start]))
+
+
+@lru_cache(maxsize=1)
+def _not_after_regex() -> re.Pattern[str]:
+    words = cues()["drug"]["not_drug_after"]
+    return re.compile(r"[\s-]+(?:" + trie_regex([atoms(w) for w in words]) + r")(?![A-Za-z])", re.I)
+
+
+@lru_cache(maxsize=1)
+def _lab_substances() -> frozenset[str]:
+    return frozenset(en_key(w) for w in cues()["drug"]["lab_substances"])
 
 
 def _ids(lex: DrugLexicon, generic: str) -> dict:

@@ -12,7 +12,7 @@ from .resources import trie_regex
 
 # A plain number: thousands groups or digits, optional decimals ("." or "·"), or a bare
 # ".05" as written in p values.
-NUM = r"(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?:[.·]\d+)?|[.·]\d+"
+NUM = r"(?:(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?:[.·]\d+)?|[.·]\d+)"
 # Scientific notation after a mantissa, or a bare power of ten ("10-4").
 EXP = r"\s*[×xX*]\s*10\s*\^?\s*[-]\s*\d+|[eE][-+]?\d+"
 NUM_SCI = rf"(?:(?:{NUM})(?:{EXP})?|10\s*\^?\s*-\s*\d+(?![\d.]))"

@@ -37,10 +37,13 @@ _PAIR = re.compile(
 # averages ("a mean of 72 percent"), criteria ("20%/50%/70%", "the 5% responders").
 _BEFORE_VETO = re.compile(
     r"(?:[<>≤≥]|<=|>=|\b(?:below|under|less than|more than|greater than|at least|above|over|of at least|"
-    r"at|by|up to|mean(?: of)?|median(?: of)?|average(?: of)?|to)|%\s*/)\s*$", re.I)
+    r"at|up to|mean(?: of)?|median(?: of)?|average(?: of)?|to|difference(?: of)?|diff\.?)|%\s*/|"
+    r"(?:increas|decreas|reduc|improv|ris|rose|fell|fall|declin|lower|rais|chang|differ|grew)\w*"
+    r"(?:\s+[\w-]+){0,3}?\s+by)\s*$", re.I)
+_LIST_JOIN = re.compile(r"(?:\band\b|\bvs\b|\bversus\b|\bor\b|,|;|compared with|と|、|対)", re.I)
 _SHARE_OF = re.compile(r"\s+of\s+(?:the\s+|all\s+)?(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects|children|women|men|people|individuals|eyes|cases)\b", re.I)
 _AFTER_VETO = re.compile(
-    r"\s*(?:CI\b|C\.I\.|CL\b|confiden|credib|percentage\s+points?|points?\b|/\s*\d|"
+    r"\s*(?:CI\b|C\.I\.|CL\b|confiden|credib|percentage\s+points?|points?\b|/\s*\d|(?:of\s+)?predicted\b|"
     r"(?:or\s+(?:more|greater)\s+)?(?:respon|improvement|reduction|decrease|increase|weight\s+loss|resolution)|"
     r"(?:w/[vw]\s+)?(?:ointment|cream|gel|solution|eye\s*drops?|lotion|foam|spray|patch|w/[vw])\b|"
     r"ポイント|未満|以下|以上|を超|信頼区間|改善率の差)", re.I)
@@ -82,9 +85,36 @@ class ResponseRateExtractor:
             if arm:
                 attrs["arm"] = arm
             st.add("response_rate", m.start(), m.end(), **attrs)
+        self._continue_lists(st)
         self._bare_pairs(st)
         st.mentions["response_rate"].sort(key=lambda r: r.start)
         return doc
+
+    def _continue_lists(self, st: DocState) -> None:
+        """'achieved by 74.5% and 41.8%', '92·6% versus 75·8%': the later members of a list
+        share the outcome of an accepted rate before them."""
+        text = st.text
+        accepted = st.mentions["response_rate"]
+        if not accepted:
+            return
+        for m in _PCT.finditer(text):
+            prev = [r for r in accepted if r.end <= m.start()]
+            if not prev or not st.free(m.start(), m.end(), "response_rate", "p_value", "dose"):
+                continue
+            last = prev[-1]
+            between = text[last.end:m.start()]
+            if len(between) > 45 or not _LIST_JOIN.search(between) or "%" in between:
+                continue
+            if st.sentence(last.start) != st.sentence(m.start()) or st.hits("response_rate", "exclude", last.end, m.start()):
+                continue
+            if _AFTER_VETO.match(text, m.end()) or _in_ci(text, m.start()):
+                continue
+            attrs = {"percent": parse_number(m.group("num")), "outcome": last.attrs.get("outcome")}
+            arm = nearest_arm(st, m.start(), m.end())
+            if arm:
+                attrs["arm"] = arm
+            st.add("response_rate", m.start(), m.end(), **attrs)  # appends to ``accepted``
+            accepted.sort(key=lambda r: r.start)
 
     def _bare_pairs(self, st: DocState) -> None:
         """'13 of 25 patients responded' with no percentage written: the pair is the span."""
@@ -96,7 +126,7 @@ class ResponseRateExtractor:
             y = parse_number(m.group("y") or m.group("y2"))
             if not (0 <= x <= y) or y == 0:
                 continue
-            if re.match(r"\s*(?:[A-Za-z\-]+\s+){0,3}?[(\[（]\s*" + NUM + r"\s*%", text[m.end():m.end() + 40]):
+            if re.match(r"\s*(?:[A-Za-z\-]+\s+){0,3}?[(\[（]\s*" + NUM + r"\s*%(?!\s*(?:CI|C\.I|confiden|credib))", text[m.end():m.end() + 40]):
                 continue  # a percentage follows: it carries the rate
             c0, c1 = st.clause(m.start())
             verbs = cue_regex("response_rate", "pair_verbs")
@@ -142,8 +172,12 @@ def _outcome(st: DocState, start: int, end: int) -> str | None:
     for lo, hi in ((c0, c1), (s0, s1)):
         # "25% of responders": the group after "of" is the population, not the outcome
         good = [h for h in st.hits("response_rate", "outcome", lo, hi) if not _POPULATION.fullmatch(text, end, h[0])]
+        bad_hits = st.hits("response_rate", "exclude", lo, hi)
+        # "relapse after remission", "death following response": the head noun excludes
+        good = [h for h in good if not any(0 <= h[0] - b[1] <= 12 and _AFTER_WORD.fullmatch(text, b[1], h[0])
+                                           for b in bad_hits)]
         g = _nearest(good, start, end)
-        b = _nearest(st.hits("response_rate", "exclude", lo, hi), start, end)
+        b = _nearest(bad_hits, start, end)
         if g is None and b is None:
             continue
         if g is None or (b is not None and b[0] < g[0]):
@@ -152,6 +186,7 @@ def _outcome(st: DocState, start: int, end: int) -> str | None:
     return None
 
 
+_AFTER_WORD = re.compile(r"\s+(?:after|following|post|among|in|of)\s+(?:the\s+)?(?:initial\s+)?", re.I)
 _POPULATION = re.compile(r"\s*(?:\)\s*)?of\s+(?:the\s+|all\s+)?(?:[A-Za-z\-]+\s+){0,2}")
 
 

@@ -22,6 +22,14 @@ from .resources import atoms, cue_regex, cues, trie_regex
 
 _INT = r"\d{1,3}(?:,\d{3})+(?![\d])|\d+"
 _PCT_AFTER = re.compile(rf"\s*[(\[（]\s*(?:{NUM})\s*%")
+_PCT_BEFORE = re.compile(rf"(?:{NUM})\s*%\s*[(\[（]\s*$")  # "25.0% (7/28)"
+_ASSIGN_WORDS = r"(?:randomly\s+)?(?:randomi[sz]ed|assigned|allocated|included|enrolled|analy[sz]ed|recruited|evaluable|treated)"
+_BARE = re.compile(rf"(?P<num>{_INT})\s+(?:(?:were|was)\s+{_ASSIGN_WORDS}|formed|comprised|constituted)\b")
+_AND_TO = re.compile(rf"(?:\s+(?:to|into|in)\s+[^\d,;.()]{{1,40}}?)?\s*(?:,|and|,\s*and)\s+(?P<num>{_INT})\s+(?:to|in|into|were|was)\b")
+_ASSIGN = re.compile(rf"\b{_ASSIGN_WORDS}\b|\b(?:randomi[sz]ation|allocation)\b", re.I)
+_BASELINE_PAREN = re.compile(r"\b(?:age[ds]?|years?|yr|female|male|women|men)\b|%", re.I)
+_PAREN = re.compile(r"[(（][^()（）]{3,160}[)）]")
+_ARM_ITEM = re.compile(rf"(?:^|[;,；，]|\band\b)\s*(?P<arm>[^\d;,；，()]{{2,60}}?)\s*(?:,|:|：|=|n\s*=)?\s*(?P<num>{_INT})(?=\s*(?:[;,；，)）]|and\b|$))")
 _N_EQ = re.compile(rf"(?<![A-Za-z])[nN]\s*=\s*(?P<num>{_INT})(?![\d.])")
 
 
@@ -38,7 +46,7 @@ def _patterns():
     counter_after = re.compile(rf"{_MID}{{0,2}}\s+(?:{counter})(?![A-Za-z])", re.IGNORECASE)
     ja_counter = "|".join(sorted((re.escape(w) for w in cues()["trial_size"]["ja_counter"]), key=len, reverse=True))
     ja = re.compile(rf"(?<![\d.,])(?P<num>{_INT})\s*(?P<counter>{ja_counter})(?!目|間|年|日|回|分|以上|未満|数|程度)")
-    frac = re.compile(rf"(?<![\d.,/])(?P<x>{_INT})\s*(?P<sep>of|/|out of)\s*(?P<y>{_INT})(?![\d.,]\d|\s*[/-]\s*\d)")
+    frac = re.compile(rf"(?<![\w.,/])(?P<x>{_INT})\s*(?P<sep>of|/|out of)\s*(?P<y>{_INT})(?![\d.,]\d|\s*[/-]\s*\d)")
     return counter_re, before_counter, counter_after, ja, frac
 
 
@@ -57,6 +65,8 @@ class TrialSizeExtractor:
         text = st.text
         self._n_equals(st)
         self._fractions(st, frac)
+        self._bare_numbers(st)
+        self._arm_lists(st)
         for c in counter_re.finditer(text):
             m = before_counter.search(text, max(0, c.start() - 60), c.start())
             if m:
@@ -93,7 +103,8 @@ class TrialSizeExtractor:
                 continue
             after = text[m.end():m.end() + 40]
             cm = _patterns()[2].match(after)
-            if not (_PCT_AFTER.match(after) or cm or (m.group("sep") != "/" and verbs.match(after.lstrip()))):
+            pct_before = _PCT_BEFORE.search(text, max(0, m.start() - 20), m.start())
+            if not (_PCT_AFTER.match(after) or cm or pct_before or (m.group("sep") != "/" and verbs.match(after.lstrip()))):
                 continue
             end = m.end() + cm.end() if cm else m.end("y")
             if m.group("sep") == "/" and re.match(r"\s*(?:mg|g|kg|m2|day|d|week|mmHg|dL|L)\b", after):
@@ -109,21 +120,60 @@ class TrialSizeExtractor:
         if not n or (m.start() and text[m.start() - 1].isalpha()):
             return
         s, e = m.start(), end
-        if _PCT_AFTER.match(text, e):
-            return  # "12 patients (10%) had nausea": a counted subgroup
+        pct = _PCT_AFTER.match(text, e)
+        if pct:
+            # "12 patients (10%) had nausea" counts a subgroup; "141 physicians (45.2%)
+            # completed the survey" is the responding sample
+            close = text.find(")", pct.end())
+            if close < 0 or _first_cue(st, close + 1, "size_after", "event_after") != "size_after":
+                return
+        c0 = st.clause(s)[0]
         before = text[max(0, st.sentence(s)[0], s - 25):s]
+        opening = text.rfind("(", st.sentence(s)[0], s)
+        if opening > text.rfind(")", 0, s) and _BASELINE_PAREN.search(text, opening, s):
+            return  # "(median age 61 years; 17 women)": a baseline breakdown
         if re.search(r"(?:\d\s*(?:of|/)|%\s*(?:of)?)\s*$", before):
             return  # "16 of 71 patients" is taken by _fractions; "45% of patients"
-        if cue_regex("trial_size", "not_size_before").search(before[-12:]) and not re.search(r"\b(?:of|among|in)\s+(?:the\s+)?$", before):
+        near = text[max(c0, s - 25):s]
+        if cue_regex("trial_size", "not_size_before").search(near) and not re.search(r"\b(?:of|among)\s+(?:the\s+)?$", near):
             return
         verdict = _first_cue(st, e, "size_after", "event_after")
         if verdict == "event_after":
             return
         if verdict is None and not _ends_with_cue(before, "size_before"):
-            sent = text[st.sentence(s)[0]:st.sentence(s)[1]]
-            if not cue_regex("trial_size", "size_after").search(sent) or cue_regex("trial_size", "event_after").search(text, e, min(st.sentence(s)[1], e + 60)):
+            s0, s1 = st.sentence(s)
+            if not st.hits("trial_size", "size_after", s0, s1) or st.hits("trial_size", "event_after", e, min(s1, e + 60)):
                 return
         self._add(st, s, e, n)
+
+    def _bare_numbers(self, st: DocState) -> None:
+        """'185 were assigned to MMF and 185 to IVC', '641 were included in the analysis'."""
+        text = st.text
+        for m in _BARE.finditer(text):
+            if m.start() and (text[m.start() - 1] in "0123456789.,/-%" or text[m.start() - 1].isalpha()):
+                continue
+            if cue_regex("trial_size", "not_size_before").search(text, max(st.clause(m.start())[0], m.start() - 25), m.start()):
+                continue  # "a MADRS score of at least 26 were randomized"
+            self._add(st, m.start("num"), m.end("num"), int(parse_number(m.group("num"))))
+            pos = m.end()
+            # "... assigned to MMF and 185 to IVC": later members of the list
+            while (more := _AND_TO.match(text, pos)) is not None:
+                self._add(st, more.start("num"), more.end("num"), int(parse_number(more.group("num"))))
+                pos = more.end()
+
+    def _arm_lists(self, st: DocState) -> None:
+        """'randomized (vonoprazan 324, lansoprazole 326)', 'included (tacrolimus, 405; ...)'."""
+        text = st.text
+        for m in _PAREN.finditer(text):
+            s0, _ = st.sentence(m.start())
+            if not _ASSIGN.search(text, max(s0, m.start() - 60), m.start()):
+                continue
+            inner = m.start() + 1
+            for part in _ARM_ITEM.finditer(text[inner:m.end() - 1]):
+                a0, a1 = inner + part.start("arm"), inner + part.end("arm")
+                if part.group("arm").strip() and (not st.free(a0, a1, "drug")
+                                                  or cue_regex("trial_size", "arm_groups").search(part.group("arm"))):
+                    self._add(st, inner + part.start("num"), inner + part.end("num"), int(parse_number(part.group("num"))))
 
     def _japanese(self, st: DocState, m: re.Match) -> None:
         text = st.text
@@ -148,8 +198,8 @@ class TrialSizeExtractor:
 
 
 def _first_cue(st: DocState, pos: int, good: str, bad: str, limit: int = 45) -> str | None:
-    """Which cue list has the earliest hit after ``pos`` in its sentence: ``good``, ``bad`` or None."""
-    end = min(st.sentence(pos)[1], pos + limit)
+    """Which cue list has the earliest hit after ``pos`` in its clause: ``good``, ``bad`` or None."""
+    end = min(st.clause(pos)[1], pos + limit)
     hits = []
     for name in (good, bad):
         found = st.hits("trial_size", name, pos, end)
