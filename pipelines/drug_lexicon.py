@@ -66,7 +66,9 @@ class DrugLexicon:
     guarded: set[str] = field(default_factory=set)  # a drug only with drug context
 
     def canonical(self, name: str) -> str:
-        return self.en.get(en_key(name), name.lower())
+        """The output name of a drug: lexicon canonical, INN, combinations as "a/b"."""
+        name = self.en.get(en_key(name), name.lower())
+        return _COMBINATION.sub("/", name) if _COMBINATION.search(name) else name
 
     def generic_names(self) -> set[str]:
         """Every generic the English lexicon names, and the non-brand spellings of them
@@ -162,6 +164,12 @@ def load_lexicon() -> DrugLexicon:
                 lex.en_ids[generic] = ids
     for row in read_tsv("lexicons", "en_overrides.tsv"):
         lex.en[en_key(row["variant"])] = row["en"]
+    inn = {row["lexicon"]: row["inn"] for row in read_tsv("lexicons", "inn_names.tsv")}
+    for key, generic in lex.en.items():
+        if generic in inn:
+            lex.en[key] = inn[generic]
+    for name in inn.values():
+        lex.en.setdefault(en_key(name), name)
     # one name per drug whatever the source: the project's lists are written with INNs,
     # the English lexicon's canonical (which carries the ids) wins where it knows the INN
     for row in read_tsv("lexicons", "ja_drugs.tsv"):

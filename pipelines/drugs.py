@@ -30,7 +30,7 @@ _LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _TOKEN_GAP = re.compile(r"[\s\-]{1,3}")
 _KATAKANA = re.compile(r"[ァ-ヶー・ヴ]")
 _KATA_RUN = re.compile(r"[ァ-ヶヴ][ァ-ヶーヴ・]{2,}")
-_JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・\u4e00-\u9fff]")
+_JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff]")  # a space inside "インスリン グラルギン"
 _AMOUNT_AFTER = re.compile(r"\s*\d")  # "ペムブロリズマブ 200mg"
 _DEFINITION = re.compile(
     r"\s*[(（]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-]{0,9}[A-Za-z0-9]|[A-Z])"
@@ -127,6 +127,8 @@ class DrugRecognizer:
             j = i
             while j < n and j - i < lex.ja_max_len + 8 and _JA_NAME_CHAR.match(text[j]):
                 j += 1
+                if text[j - 1] in " ・":
+                    continue  # a name never ends on its separator
                 generic = lex.ja.get(ja_fold(text[i:j]))
                 if generic and not (j < n and _KATAKANA.match(text[j]) and text[j] != "・"):
                     best = (j, generic)

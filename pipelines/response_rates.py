@@ -40,13 +40,15 @@ _BEFORE_VETO = re.compile(
     r"at|up to|mean(?: of)?|median(?: of)?|average(?: of)?|to|difference(?: of)?|diff\.?)|%\s*/|"
     r"(?:increas|decreas|reduc|improv|ris|rose|fell|fall|declin|lower|rais|chang|differ|grew)\w*"
     r"(?:\s+[\w-]+){0,3}?\s+by)\s*$", re.I)
+# "13 of 25 patients (52%)", "142 例中 56 例が治療反応を得た（39.4%）" (not "(95% CI ...)")
+_PCT_FOLLOWS = re.compile(rf"(?:\s*(?:[A-Za-z\-]+\s+){{0,3}}?|[^。.()（）%]{{0,20}}?)[(\[（]\s*{NUM}\s*%(?!\s*(?:CI|C\.I|confiden|credib))")
 _LIST_JOIN = re.compile(r"(?:\band\b|\bvs\b|\bversus\b|\bor\b|,|;|compared with|と|、|対)", re.I)
 _SHARE_OF = re.compile(r"\s+of\s+(?:the\s+|all\s+)?(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects|children|women|men|people|individuals|eyes|cases)\b", re.I)
 _AFTER_VETO = re.compile(
     r"\s*(?:CI\b|C\.I\.|CL\b|confiden|credib|percentage\s+points?|points?\b|/\s*\d|(?:of\s+)?predicted\b|"
     r"(?:or\s+(?:more|greater)\s+)?(?:respon|improvement|reduction|decrease|increase|weight\s+loss|resolution)|"
     r"(?:w/[vw]\s+)?(?:ointment|cream|gel|solution|eye\s*drops?|lotion|foam|spray|patch|w/[vw])\b|"
-    r"ポイント|未満|以下|以上|を超|信頼区間|改善率の差)", re.I)
+    r"ポイント|未満|以下|以上|を超|信頼区間|改善率の差|レスポンダー|以上の改善|改善例|減少)", re.I)
 
 
 @Language.factory("trialex_response_rates")
@@ -126,7 +128,7 @@ class ResponseRateExtractor:
             y = parse_number(m.group("y") or m.group("y2"))
             if not (0 <= x <= y) or y == 0:
                 continue
-            if re.match(r"\s*(?:[A-Za-z\-]+\s+){0,3}?[(\[（]\s*" + NUM + r"\s*%(?!\s*(?:CI|C\.I|confiden|credib))", text[m.end():m.end() + 40]):
+            if _PCT_FOLLOWS.match(text[m.end():m.end() + 40]):
                 continue  # a percentage follows: it carries the rate
             c0, c1 = st.clause(m.start())
             verbs = cue_regex("response_rate", "pair_verbs")
@@ -145,7 +147,9 @@ class ResponseRateExtractor:
 
 def _next_to_drug(st: DocState, start: int, end: int) -> bool:
     """A strength: "0.2% chlorhexidine", "Salicylic Acid 10%"."""
-    return any(0 <= start - d.end <= 1 or 0 <= d.start - end <= 1 for d in st.mentions["drug"])
+    text = st.text
+    return any((0 <= start - d.end <= 1 and not text[d.end:start].strip())
+               or (0 <= d.start - end <= 1 and not text[end:d.start].strip()) for d in st.mentions["drug"])
 
 
 def _in_ci(text: str, pos: int) -> bool:
@@ -171,8 +175,10 @@ def _outcome(st: DocState, start: int, end: int) -> str | None:
     text = st.text
     for lo, hi in ((c0, c1), (s0, s1)):
         # "25% of responders": the group after "of" is the population, not the outcome
-        good = [h for h in st.hits("response_rate", "outcome", lo, hi) if not _POPULATION.fullmatch(text, end, h[0])]
         bad_hits = st.hits("response_rate", "exclude", lo, hi)
+        # "25% of responders" names the population; "拒絶反応", "注射部位反応" are not responses
+        good = [h for h in st.hits("response_rate", "outcome", lo, hi)
+                if not _POPULATION.fullmatch(text, end, h[0]) and not any(b[0] <= h[0] and h[1] <= b[1] for b in bad_hits)]
         # "relapse after remission", "death following response": the head noun excludes
         good = [h for h in good if not any(0 <= h[0] - b[1] <= 12 and _AFTER_WORD.fullmatch(text, b[1], h[0])
                                            for b in bad_hits)]
@@ -180,7 +186,7 @@ def _outcome(st: DocState, start: int, end: int) -> str | None:
         b = _nearest(bad_hits, start, end)
         if g is None and b is None:
             continue
-        if g is None or (b is not None and b[0] < g[0]):
+        if g is None or (b is not None and b[0] <= g[0]):
             return None
         return g[1]
     return None

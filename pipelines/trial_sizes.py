@@ -176,25 +176,47 @@ class TrialSizeExtractor:
                     self._add(st, inner + part.start("num"), inner + part.end("num"), int(parse_number(part.group("num"))))
 
     def _japanese(self, st: DocState, m: re.Match) -> None:
+        """Japanese counts are sizes only with a cue: 'N 例を対象', 'N 例中', '群 N 例',
+        '患者 N 例', 'N 例が MMF'; event counts ('投与中止は 9 例であった') are the default."""
         text = st.text
         n = as_int(parse_number(m.group("num")))
         if not n:
             return
         s, e = m.start(), m.end()
-        before = text[max(0, st.sentence(s)[0], s - 10):s]
+        before = text[max(0, st.sentence(s)[0], s - 12):s]
         if re.search(r"(?:中|うち|[:：])\s*$", before):
             return  # numerator of "185 例中 104 例", breakdown "クラスIII：12 例"
         if cue_regex("trial_size", "ja_not_size_before", word=False).search(before[-6:]):
             return
-        after = text[e:e + 4]
-        if re.match(r"\s*(?:中|のうち)", after):
-            self._add(st, s, e, n)
-            return
-        if _PCT_AFTER.match(text, e) and not re.search(r"群\s*(?:では|で|は)?\s*$", before):
+        if re.match(r"\s*(?:中|のうち)", text[e:e + 4]):
+            self._add(st, s, e, n)  # the denominator of "185 例中 104 例"
             return
         if _first_cue(st, e, "ja_size_after", "ja_event_after", limit=25) == "ja_event_after":
             return
-        self._add(st, s, e, n)
+        after = text[e:e + 16]
+        if (_JA_SIZE_AFTER().match(after) or _JA_SIZE_BEFORE().search(before)
+                or self._arm_follows(st, e)):
+            self._add(st, s, e, n)
+
+    @staticmethod
+    def _arm_follows(st: DocState, pos: int) -> bool:
+        """'71 例が MMF', '52 例が IV シクロフォスファミド': a drug or group right after が."""
+        m = _GA.match(st.text, pos)
+        return bool(m) and (not st.free(m.end(), m.end() + 1, "drug")
+                            or bool(cue_regex("trial_size", "arm_groups").match(st.text, m.end())))
+
+
+@lru_cache(maxsize=1)
+def _JA_SIZE_AFTER() -> re.Pattern[str]:
+    return re.compile(r"\s*(?:" + "|".join(map(re.escape, cues()["trial_size"]["ja_size_after_exact"])) + ")")
+
+
+@lru_cache(maxsize=1)
+def _JA_SIZE_BEFORE() -> re.Pattern[str]:
+    return re.compile("(?:" + "|".join(map(re.escape, cues()["trial_size"]["ja_size_before_exact"])) + r")\s*$")
+
+
+_GA = re.compile(r"\s*が\s*(?:IV|iv|静注|経口)?\s*")
 
 
 def _first_cue(st: DocState, pos: int, good: str, bad: str, limit: int = 45) -> str | None:

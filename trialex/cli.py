@@ -62,10 +62,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from trialex.evaluation import score
+    from trialex.evaluation import attach_texts, score
     from trialex.pipelines.pipeline import Extractor
 
     golds = [json.loads(ln) for ln in Path(args.gold).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    golds = attach_texts(golds, Path(args.shared))
     extractor = Extractor()
     results = list(extractor.extract_many({"id": g.get("id"), "text": g["text"], "lang": g.get("lang", "auto")}
                                           for g in golds))
@@ -105,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--kind", choices=["drug", "dose", "trial_size", "response_rate", "p_value"],
                    help="with --errors: only this kind")
     v.add_argument("--json", action="store_true", help="print the scores as JSON")
+    v.add_argument("--shared", default="../shared",
+                   help="where the shared corpora are, for stand-off gold without text (default ../shared)")
     v.set_defaults(func=cmd_evaluate)
 
     # Further commands live in their own modules, each with register(subparsers):

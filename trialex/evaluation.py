@@ -10,8 +10,11 @@ Precision, recall and F1 are counted per kind over all documents, then macro-ave
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 KINDS = ("drug", "dose", "trial_size", "response_rate", "p_value")
 OUTPUT_KEYS = {"drug": "drugs", "dose": "doses", "trial_size": "trial_sizes",
@@ -121,6 +124,30 @@ def _error(what: str, kind: str, gold: dict, m: dict, text: str) -> dict:
     values = {k: v for k, v in m.items() if k not in ("start", "end", "text")}
     return {"error": what, "kind": kind, "id": gold.get("id"), "start": s, "end": e,
             "span": text[s:e], "context": text[max(0, s - 40):e + 40].replace("\n", " "), "values": values}
+
+
+def attach_texts(golds: list[dict], shared: Path) -> list[dict]:
+    """Gold on the shared corpora is stand-off (no text in this repo, by licence): records
+    with ``source`` get their text from ``shared``, checked against ``text_sha256``."""
+    needed = {g["source"] for g in golds if "text" not in g}
+    texts: dict[tuple[str, str], str] = {}
+    for source in needed:
+        path = shared / "corpora" / source / "abstracts.jsonl"
+        if not path.exists():
+            raise FileNotFoundError(f"stand-off gold needs {path} (pass --shared)")
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                texts[(source, rec["id"])] = rec["text"]
+    out = []
+    for g in golds:
+        if "text" not in g:
+            text = texts[(g["source"], g["id"])]
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != g.get("text_sha256"):
+                raise ValueError(f"{g['id']}: the text in {shared} differs from the one annotated")
+            g = dict(g, text=text)
+        out.append(g)
+    return out
 
 
 def score(golds: list[dict], results: list[dict]) -> Report:

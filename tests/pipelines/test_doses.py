@@ -18,7 +18,7 @@ from tests.helpers import one
         ("IV cyclophosphamide 0.5 to 1.0 g per square meter", "0.5 to 1.0 g per square meter", 500, 1000, "mg/m2"),
         ("metformin 1000 mg twice daily", "1000 mg", 1000, 1000, "mg"),
         ("formoterol 9 μg bid", "9 μg", 0.009, 0.009, "mg"),
-        ("ｲﾝｽﾘﾝ 10単位/日", "10単位/日", 10, 10, "U/day"),
+        ("ｲﾝｽﾘﾝ ｸﾞﾗﾙｷﾞﾝ 10単位/日", "10単位/日", 10, 10, "U/day"),
         ("プレドニゾロン ２０㎎／日（１㎎／㎏）", "２０㎎／日", 20, 20, "mg/day"),
         ("tranexamic acid 10 mg.kg−1 i.v.", "10 mg.kg−1", 10, 10, "mg/kg"),
     ],
