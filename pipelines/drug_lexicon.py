@@ -54,6 +54,7 @@ class DrugLexicon:
     en_ids: dict[str, dict] = field(default_factory=dict)  # generic → {"drugbank": ..., "mesh": ...}
     en_max_tokens: int = 1
     en_prefixes: set[str] = field(default_factory=set)  # token prefixes of multi-word keys
+    en_first_tokens: set[str] = field(default_factory=set)  # first words of keys
     en_generic_variants: set[str] = field(default_factory=set)  # non-brand synonyms
     ja: dict[str, str] = field(default_factory=dict)  # ja_fold(surface) → generic
     ja_max_len: int = 1
@@ -170,9 +171,20 @@ def load_lexicon() -> DrugLexicon:
             lex.en[key] = inn[generic]
     for name in inn.values():
         lex.en.setdefault(en_key(name), name)
-    # one name per drug whatever the source: the project's lists are written with INNs,
-    # the English lexicon's canonical (which carries the ids) wins where it knows the INN
-    for row in read_tsv("lexicons", "ja_drugs.tsv"):
+    # One name per drug whatever the language: the Japanese list is written in INNs
+    # (docs/annotation-guidelines.md); where the English lexicon files the same word under
+    # another canonical (cyclosporine for ciclosporin), every variant of it takes the INN.
+    ja_rows = read_tsv("lexicons", "ja_drugs.tsv")
+    renames = {}
+    for row in ja_rows:
+        inn_name = row["en"]
+        other = lex.en.get(en_key(inn_name))
+        if other and other != inn_name and "/" not in inn_name:
+            renames.setdefault(other, inn_name)
+    for key, generic in lex.en.items():
+        if generic in renames:
+            lex.en[key] = renames[generic]
+    for row in ja_rows:
         lex.ja[ja_fold(row["ja"])] = lex.canonical(row["en"])
     for row in read_tsv("lexicons", "abbreviations.tsv"):
         lex.abbreviations[row["abbr"]] = lex.canonical(row["en"])
@@ -195,6 +207,7 @@ def load_lexicon() -> DrugLexicon:
     lex.en_max_tokens = max(len(k.split()) for k in lex.en)
     for k in lex.en:
         words = k.split()
+        lex.en_first_tokens.add(words[0])
         for i in range(1, len(words)):
             lex.en_prefixes.add(" ".join(words[:i]))
     lex.ja_max_len = max((len(k) for k in lex.ja), default=1)

@@ -30,7 +30,9 @@ _LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _TOKEN_GAP = re.compile(r"[\s\-]{1,3}")
 _KATAKANA = re.compile(r"[ァ-ヶー・ヴ]")
 _KATA_RUN = re.compile(r"[ァ-ヶヴ][ァ-ヶーヴ・]{2,}")
-_JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff]")  # a space inside "インスリン グラルギン"
+# name characters: katakana, kanji, and the spaces, digits and letters of names such as
+# "インスリン グラルギン" and "13 価肺炎球菌結合型ワクチン"
+_JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff0-9A-Za-z]")
 _AMOUNT_AFTER = re.compile(r"\s*\d")  # "ペムブロリズマブ 200mg"
 _DEFINITION = re.compile(
     r"\s*[(（]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-]{0,9}[A-Za-z0-9]|[A-Z])"
@@ -57,8 +59,8 @@ class DrugRecognizer:
         st = state(doc)
         self._english(st)
         if st.has_japanese:
-            self._classes(st)
             self._japanese(st)
+            self._classes(st)
         self._abbreviations(st)
         if self._translit is not None and st.has_japanese:
             self._unknown_katakana(st)
@@ -68,18 +70,23 @@ class DrugRecognizer:
     # -- 1. English lexicon -------------------------------------------------------------
     def _english(self, st: DocState) -> None:
         text = st.text
+        low = text.lower()
         toks = [(m.start(), m.end()) for m in _LATIN_TOKEN.finditer(text)]
+        first = self.lex.en_first_tokens
+        starts = [i for i, (a, b) in enumerate(toks) if low[a:b] in first]
         guard_ctx = cue_regex("drug", "drug_context")
         not_after = _not_after_regex()
         lab_words = _lab_substances()
-        i = 0
-        while i < len(toks):
+        done = 0  # tokens before this index are inside an earlier match
+        for i in starts:
+            if i < done:
+                continue
             best = None
             parts = []
             for j in range(i, min(i + self.lex.en_max_tokens, len(toks))):
                 if j > i and not _TOKEN_GAP.fullmatch(text[toks[j - 1][1]:toks[j][0]]):
                     break
-                parts.append(text[toks[j][0]:toks[j][1]].lower())
+                parts.append(low[toks[j][0]:toks[j][1]])
                 key = " ".join(parts)
                 generic = self.lex.en.get(key)
                 if generic:
@@ -87,9 +94,9 @@ class DrugRecognizer:
                 if key not in self.lex.en_prefixes:
                     break
             if best is None:
-                i += 1
                 continue
             j, generic = best
+            done = j + 1
             start, end = toks[i][0], toks[j][1]
             surface = text[start:end]
             key = en_key(surface)
@@ -99,7 +106,6 @@ class DrugRecognizer:
                 ok = False  # "insulin resistance", "cortisol levels", "immunosorbent assay"
             elif key in self.lex.en_classes:
                 st.add("drug", start, end, name=key, **{"class": True})
-                i = j + 1
                 continue
             elif j == i and (len(surface) <= 3 and not surface.isupper()):
                 ok = False  # short lower-case words ("ace", "tea") are not drug names
@@ -107,22 +113,23 @@ class DrugRecognizer:
                 ok = bool(guard_ctx.search(text, max(0, start - 40), min(len(text), end + 40)))
             if ok:
                 st.add("drug", start, end, name=generic, source="lexicon", **_ids(self.lex, generic))
-            i = j + 1
 
     # -- 2. Japanese lexicon --------------------------------------------------------------
     def _japanese(self, st: DocState) -> None:
         text = st.text
         n = len(text)
         lex = self.lex
+        ctx = cue_regex("drug", "ja_drug_context")
         i = 0
         while i < n:
             c = text[i]
             if c not in lex.ja_first_chars and not (c in "ヴフ" or c == "・"):
                 i += 1
                 continue
-            if _KATAKANA.match(c) and i > 0 and _KATAKANA.match(text[i - 1]):
+            if i > 0 and ((_KATAKANA.match(c) and _KATAKANA.match(text[i - 1]))
+                          or (c.isascii() and text[i - 1].isascii() and text[i - 1].isalnum())):
                 i += 1
-                continue  # never start inside a katakana word
+                continue  # never start inside a katakana word or a number
             best = None
             j = i
             while j < n and j - i < lex.ja_max_len + 8 and _JA_NAME_CHAR.match(text[j]):
@@ -131,7 +138,9 @@ class DrugRecognizer:
                     continue  # a name never ends on its separator
                 generic = lex.ja.get(ja_fold(text[i:j]))
                 if generic and not (j < n and _KATAKANA.match(text[j]) and text[j] != "・"):
-                    best = (j, generic)
+                    best = (j, generic, text[i:j])
+            if best and best[2] in lex.guarded and not ctx.search(text, max(0, i - 8), min(n, best[0] + 8)):
+                best = None  # "インスリン抵抗性": a guarded word needs drug context
             if best and st.free(i, best[0], "drug"):
                 st.add("drug", i, best[0], name=best[1], source="ja_lexicon", **_ids(lex, best[1]))
                 i = best[0]
@@ -143,9 +152,15 @@ class DrugRecognizer:
         """Japanese class terms (English ones are found in the lexicon pass)."""
         if self.lex.classes_ja_re is None:
             return
-        for m in self.lex.classes_ja_re.finditer(st.text):
-            if st.free(m.start(), m.end(), "drug"):
-                st.add("drug", m.start(), m.end(), name=m.group(0), **{"class": True})
+        text = st.text
+        for m in self.lex.classes_ja_re.finditer(text):
+            s, e = m.start(), m.end()
+            # katakana class words stop at katakana word edges: スタチン is not inside ロスバスタチン
+            if (s and _KATAKANA.match(text[s]) and _KATAKANA.match(text[s - 1])) or (
+                    e < len(text) and _KATAKANA.match(text[e - 1]) and _KATAKANA.match(text[e])):
+                continue
+            if st.free(s, e, "drug"):
+                st.add("drug", s, e, name=m.group(0), **{"class": True})
 
     # -- 3. abbreviations -------------------------------------------------------------------
     def _abbreviations(self, st: DocState) -> None:
@@ -221,5 +236,4 @@ def _ids(lex: DrugLexicon, generic: str) -> dict:
 def _abbr_regex(table: dict[str, str]) -> re.Pattern[str] | None:
     if not table:
         return None
-    alts = "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True))
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{alts})(?![A-Za-z])")
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{trie_regex([[re.escape(c) for c in a] for a in table])})(?![A-Za-z])")

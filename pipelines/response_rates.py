@@ -29,10 +29,8 @@ _PAIR_BEFORE = re.compile(
     rf"|(?P<x3>{_INT})\s*(?:例|症例|名|人|patients|participants|subjects))"
     rf"\s*[(\[（]\s*$"
 )
-_PAIR = re.compile(
-    rf"(?P<x>{_INT})\s*(?:of|out of)\s*(?P<y>{_INT})(?![\d.,]\d)"
-    rf"|(?P<y2>{_INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{_INT})\s*(?:例|症例|名|人)"
-)
+_PAIR_EN = re.compile(rf"(?P<x>{_INT})\s*(?:of|out of)\s*(?P<y>{_INT})(?![\d.,]\d)")
+_PAIR_JA = re.compile(rf"(?P<y>{_INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x>{_INT})\s*(?:例|症例|名|人)")
 # Not a share of a group: thresholds ("HbA1c < 7%", "at 60% intensity"), changes ("by 39%"),
 # averages ("a mean of 72 percent"), criteria ("20%/50%/70%", "the 5% responders").
 _BEFORE_VETO = re.compile(
@@ -121,11 +119,14 @@ class ResponseRateExtractor:
     def _bare_pairs(self, st: DocState) -> None:
         """'13 of 25 patients responded' with no percentage written: the pair is the span."""
         text = st.text
-        for m in _PAIR.finditer(text):
+        pairs = list(_PAIR_EN.finditer(text))
+        if st.has_japanese:
+            pairs += list(_PAIR_JA.finditer(text))
+        for m in pairs:
             if m.start() and text[m.start() - 1] in "0123456789.,/":
                 continue
-            x = parse_number(m.group("x") or m.group("x2"))
-            y = parse_number(m.group("y") or m.group("y2"))
+            x = parse_number(m.group("x"))
+            y = parse_number(m.group("y"))
             if not (0 <= x <= y) or y == 0:
                 continue
             if _PCT_FOLLOWS.match(text[m.end():m.end() + 40]):
@@ -133,7 +134,7 @@ class ResponseRateExtractor:
             c0, c1 = st.clause(m.start())
             verbs = cue_regex("response_rate", "pair_verbs")
             tail = text[m.end():min(c1, m.end() + 50)]
-            if not (verbs.search(tail) or (m.group("y2") and _outcome(st, m.start(), m.end()))):
+            if not (verbs.search(tail) or (m.re is _PAIR_JA and _outcome(st, m.start(), m.end()))):
                 continue
             if not st.free(m.start(), m.end(), "response_rate", "p_value", "dose"):
                 continue
