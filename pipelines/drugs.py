@@ -33,6 +33,8 @@ _KATA_RUN = re.compile(r"[ァ-ヶヴ][ァ-ヶーヴ・]{2,}")
 # name characters: katakana, kanji, and the spaces, digits and letters of names such as
 # "インスリン グラルギン" and "13 価肺炎球菌結合型ワクチン"
 _JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff0-9A-Za-z]")
+# "メチルプレドニゾロン" in "コハク酸メチルプレドニゾロンナトリウム": a salt may follow the name
+_SALT_SUFFIX = re.compile(r"ナトリウム|カリウム|カルシウム|マグネシウム|水和物|塩酸塩|硫酸塩|エステル|メシル酸塩|ベシル酸塩")
 _AMOUNT_AFTER = re.compile(r"\s*\d")  # "ペムブロリズマブ 200mg"
 _DEFINITION = re.compile(
     r"\s*[(（]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-]{0,9}[A-Za-z0-9]|[A-Z])"
@@ -137,8 +139,11 @@ class DrugRecognizer:
                 if text[j - 1] in " ・":
                     continue  # a name never ends on its separator
                 generic = lex.ja.get(ja_fold(text[i:j]))
-                if generic and not (j < n and _KATAKANA.match(text[j]) and text[j] != "・"):
+                if generic and not (j < n and _KATAKANA.match(text[j]) and text[j] != "・"
+                                    and not _SALT_SUFFIX.match(text, j)):
                     best = (j, generic, text[i:j])
+            if best and best[2] in lex.blocked:
+                best = None  # "ステント" folds onto the brand "スーテント"
             if best and best[2] in lex.guarded and not ctx.search(text, max(0, i - 8), min(n, best[0] + 8)):
                 best = None  # "インスリン抵抗性": a guarded word needs drug context
             if best and st.free(i, best[0], "drug"):
