@@ -143,7 +143,10 @@ def load_lexicon() -> DrugLexicon:
     with bz2.open(str(pkl), "rb") as fh:
         data = pickle.load(fh)
     canon_data = data["drug_canonical_to_data"]
-    for variant, canonicals in data["drug_variant_to_canonical"].items():
+    # canonical names are lookup keys too ("iron" is a canonical but no variant key)
+    entries = list(data["drug_variant_to_canonical"].items())
+    entries += [(c, [c]) for c in canon_data if c not in data["drug_variant_to_canonical"]]
+    for variant, canonicals in entries:
         if not canonicals or _COMBINATION.search(canonicals[0]) or _NOT_A_DRUG.search(canonicals[0]):
             continue
         cd = canon_data.get(canonicals[0], {})
@@ -155,7 +158,9 @@ def load_lexicon() -> DrugLexicon:
         elif kind == "guard":
             lex.guarded.add(en_key(variant))
         generic = _clean_generic(canonicals[0])
-        generic = _SALTS.sub("", generic) if _SALTS.sub("", generic) in data["drug_variant_to_canonical"] else generic
+        base = _SALTS.sub("", generic)
+        if base != generic and base in data["drug_variant_to_canonical"]:
+            generic = base  # "metformin hydrochloride" → "metformin"
         lex.en[en_key(variant)] = generic
         if data["drug_variant_to_variant_data"].get(variant, {}).get("is_brand") is False:
             lex.en_generic_variants.add(en_key(variant))

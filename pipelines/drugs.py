@@ -35,6 +35,7 @@ _KATA_RUN = re.compile(r"[ァ-ヶヴ][ァ-ヶーヴ・]{2,}")
 _JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff0-9A-Za-z]")
 # "メチルプレドニゾロン" in "コハク酸メチルプレドニゾロンナトリウム": a salt may follow the name
 _SALT_SUFFIX = re.compile(r"ナトリウム|カリウム|カルシウム|マグネシウム|水和物|塩酸塩|硫酸塩|エステル|メシル酸塩|ベシル酸塩")
+_LAB_UNIT = re.compile(r"[^.;]{0,25}?\d\s*(?:m?mol|mg|g|µg|μg|ng|pg|mEq|IU|U)\s*/\s*(?:d?L|dl|ml|mL|24\s*h)\b")
 _AMOUNT_AFTER = re.compile(r"\s*\d")  # "ペムブロリズマブ 200mg"
 _DEFINITION = re.compile(
     r"\s*[(（]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-]{0,9}[A-Za-z0-9]|[A-Z])"
@@ -77,6 +78,7 @@ class DrugRecognizer:
         first = self.lex.en_first_tokens
         starts = [i for i, (a, b) in enumerate(toks) if low[a:b] in first]
         guard_ctx = cue_regex("drug", "drug_context")
+        lab_ctx = cue_regex("drug", "lab_before")
         not_after = _not_after_regex()
         lab_words = _lab_substances()
         done = 0  # tokens before this index are inside an earlier match
@@ -111,6 +113,9 @@ class DrugRecognizer:
                 continue
             elif j == i and (len(surface) <= 3 and not surface.isupper()):
                 ok = False  # short lower-case words ("ace", "tea") are not drug names
+            elif guarded and (_LAB_UNIT.search(text, end, min(len(text), end + 30))
+                              or lab_ctx.search(text, max(0, start - 25), start)):
+                ok = False  # "serum creatinine 1.2 mg/dL", "fasting plasma glucose"
             elif guarded:
                 ok = bool(guard_ctx.search(text, max(0, start - 40), min(len(text), end + 40)))
             if ok:
@@ -189,7 +194,9 @@ class DrugRecognizer:
                 if not st.free(m.start(), m.end(), "drug"):
                     continue
                 if source == "abbreviation" and abbr in self.lex.ambiguous_abbreviations:
-                    if not ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40)):
+                    # "IVC" is also the inferior vena cava: take it near drug words or an amount
+                    if not (ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40))
+                            or _AMOUNT_AFTER.match(text, m.end())):
                         continue
                 generic = table[abbr]
                 st.add("drug", m.start(), m.end(), name=generic, source=source, **_ids(self.lex, generic))
@@ -203,7 +210,8 @@ class DrugRecognizer:
             s, e = m.start(), m.end()
             if e - s < 4 or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
                 continue
-            if not ctx.match(text, e) and not _AMOUNT_AFTER.match(text, e) and not ctx.search(text, max(0, s - 6), s):
+            after = e + len(text[e:e + 3]) - len(text[e:e + 3].lstrip())  # "テゼペルマブ 群"
+            if not ctx.match(text, after) and not _AMOUNT_AFTER.match(text, e) and not ctx.search(text, max(0, s - 6), s):
                 continue
             hit = self._translit.lookup(m.group(0))
             if hit:
