@@ -48,8 +48,9 @@ def _tables():
     return t, amount, per_body, per_time, lead, trail
 
 
-# "100, 200 or " right before an amount with a unit
-_AMOUNT_LIST = re.compile(rf"(?<![\d.,/])(?:{NUM})(?:\s*,\s*(?:{NUM}))*\s*(?:,\s*)?(?:or|and|,)\s*$")
+_NOT_GIVEN_BEFORE = re.compile(r"(?:difference(?:\s+of)?|\bCI|confidence interval)\s*[:,]?\s*$", re.I)
+# "100, 200 or " (and "400/" of "400/12 μg") right before an amount with a unit
+_AMOUNT_LIST = re.compile(rf"(?<![\d.,/])(?:{NUM})(?:\s*,\s*(?:{NUM}))*\s*(?:,\s*)?(?:or|and|,|/)\s*$")
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +64,7 @@ def _dose_re() -> re.Pattern[str]:
     rng = r"\s*(?:-|~|to|–|から)\s*"
     return re.compile(
         rf"(?P<lead>(?<![A-Za-z0-9])(?P<leadw>{_alt(lead)})\s*(?:(?:に|は|として|量)\s*)?)?"
-        rf"(?<![\d.,/])(?P<a>{NUM})(?:\s*(?P<ua>{unit}))?"
+        rf"(?<![\d.,])(?P<a>{NUM})(?:\s*\(\s*{NUM}\s*[-–~]\s*{NUM}\s*\))?(?:\s*(?P<ua>{unit}))?"
         rf"(?:{rng}(?P<b>{NUM}))?"
         rf"\s*(?P<unit>{unit})"
         rf"(?!\s*/\s*(?:{_alt(t['concentration_tail'])})(?![A-Za-z]))"
@@ -91,8 +92,8 @@ class DoseExtractor:
             start = m.start("lead") if m.group("lead") else m.start("a")
             if not st.free(start, m.end(), "p_value", "dose"):
                 continue
-            if _is_lab_value(st, m.start("a"), lab):
-                continue
+            if _is_lab_value(st, m.start("a"), lab) or _NOT_GIVEN_BEFORE.search(text, max(0, start - 30), start):
+                continue  # "a difference of 46 μg/h", "95% CI 56–140 μg/h"
             canon, target, factor = amount[m.group("unit")]
             if target not in ("mg", "IU") and not _drug_in_clause(st, m.start("a")):
                 continue  # units, volumes and mmol are doses only next to a drug ("4 units" of a score)

@@ -115,11 +115,14 @@ def _entry_kind(data: dict) -> str:
         return "block"
     if not drugbank and not medline:
         return "guard"
+    if not medline and mesh and all(t[:3] in _ENDOGENOUS_TREES for t in mesh):
+        return "guard"  # peptides, proteins, enzymes, biological factors: "endothelin-1", "fibrin"
     if not (medline or data.get("mesh_id") or data.get("smiles")) and not _INN_STEM.search(data.get("name", "").lower()):
         return "guard"
     return "drug"
 
 
+_ENDOGENOUS_TREES = {"D12", "D23", "D08", "D13", "D10"}
 # Endings of INN stems (WHO): a DrugBank-only entry with one is a drug name, not an extract
 _INN_STEM = re.compile(
     r"(?:mab|cept|kinra|nib|ciclib|parib|tide|gliflozin|gliptin|sartan|pril|olol|dipine|statin|"
@@ -147,7 +150,9 @@ def load_lexicon() -> DrugLexicon:
     entries = list(data["drug_variant_to_canonical"].items())
     entries += [(c, [c]) for c in canon_data if c not in data["drug_variant_to_canonical"]]
     for variant, canonicals in entries:
-        if not canonicals or _COMBINATION.search(canonicals[0]) or _NOT_A_DRUG.search(canonicals[0]):
+        # a variant may list combinations first ("formoterol" → budesonide and formoterol, ...)
+        canonicals = [c for c in canonicals if not _COMBINATION.search(c)]
+        if not canonicals or _NOT_A_DRUG.search(canonicals[0]):
             continue
         cd = canon_data.get(canonicals[0], {})
         kind = _entry_kind(cd)

@@ -36,8 +36,13 @@ _JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff0-9A-Za-z]")
 # "メチルプレドニゾロン" in "コハク酸メチルプレドニゾロンナトリウム": a salt may follow the name
 _SALT_SUFFIX = re.compile(r"ナトリウム|カリウム|カルシウム|マグネシウム|水和物|塩酸塩|硫酸塩|エステル|メシル酸塩|ベシル酸塩")
 _LAB_UNIT = re.compile(r"[^.;]{0,25}?\d\s*(?:m?mol|mg|g|µg|μg|ng|pg|mEq|IU|U)\s*/\s*(?:d?L|dl|ml|mL|24\s*h)\b")
+_SALT_WORD = re.compile(
+    r"\s+(?:hydrochloride|HCl|sodium|potassium|calcium|sulfate|sulphate|mesylate|mesilate|maleate|"
+    r"besylate|besilate|tartrate|citrate|fumarate|succinate|acetate|phosphate|bromide|dihydrochloride|"
+    r"monohydrate|hydrate)\b(?!\s+(?:level|concentration|intake|excretion|channel))", re.I)
 _AMOUNT_AFTER = re.compile(r"\s*\d")  # "ペムブロリズマブ 200mg"
 _DEFINITION = re.compile(
+    r"(?:\s+\d[\d.,]*\s*[^\s()（）\d]{1,8})?"  # a strength between: "calcipotriol 50 μg/g (Cal)"
     r"\s*[(（]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-]{0,9}[A-Za-z0-9]|[A-Z])"
     r"\s*(?:[)）]|[:：;；、,]|と略)"
 )
@@ -105,7 +110,8 @@ class DrugRecognizer:
             surface = text[start:end]
             key = en_key(surface)
             ok = True
-            guarded = key in self.lex.guarded or key in lab_words
+            # a guarded spelling of a drug that is itself unguarded is trusted ("formoterol fumarate")
+            guarded = (key in self.lex.guarded and en_key(generic) in self.lex.guarded) or key in lab_words
             if (guarded or key in self.lex.en_classes) and not_after.match(text, end):
                 ok = False  # "insulin resistance", "cortisol levels", "immunosorbent assay"
             elif key in self.lex.en_classes:
@@ -119,7 +125,9 @@ class DrugRecognizer:
             elif guarded:
                 ok = bool(guard_ctx.search(text, max(0, start - 40), min(len(text), end + 40)))
             if ok:
-                st.add("drug", start, end, name=generic, source="lexicon", **_ids(self.lex, generic))
+                salt = _SALT_WORD.match(text, end)
+                st.add("drug", start, salt.end() if salt else end, name=generic, source="lexicon",
+                       **_ids(self.lex, generic))
 
     # -- 2. Japanese lexicon --------------------------------------------------------------
     def _japanese(self, st: DocState) -> None:
@@ -176,14 +184,28 @@ class DrugRecognizer:
     def _abbreviations(self, st: DocState) -> None:
         text = st.text
         defined: dict[str, str] = {}
+        regimens: set[str] = set()
         for d in list(st.mentions["drug"]):
             if d.attrs.get("class"):
                 continue
             m = _DEFINITION.match(text, d.end)
             if m and _in_combination(st, d):
-                continue  # "fluorouracil, epirubicin and cyclophosphamide (FEC)" names a regimen
+                # "artemether-lumefantrine (ALN)", "A/B (AB)": a fixed combination, one drug;
+                # "busulfan plus fludarabine (BuFlu)", "FEC" after three drugs: a regimen
+                chain = _combination(st, d)
+                joined = "".join(text[a.end:b.start] for a, b in zip(chain, chain[1:]))
+                if not self.lex.en.get(en_key(m.group("abbr"))):
+                    if len(chain) == 2 and joined.strip() in ("-", "–", "/"):
+                        defined[m.group("abbr")] = "/".join(c.attrs["name"] for c in chain)
+                    else:
+                        regimens.add(m.group("abbr"))
+                continue
             if m and not m.group("abbr").isdigit() and self.lex.en.get(en_key(m.group("abbr"))) in (None, d.attrs["name"]):
                 defined[m.group("abbr")] = d.attrs["name"]
+        for abbr in regimens:
+            for m in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(abbr)}(?![A-Za-z])", text):
+                if st.free(m.start(), m.end(), "drug"):
+                    st.add("drug", m.start(), m.end(), name=abbr.lower(), **{"class": True})
         pattern = _abbr_regex(defined) if defined else None
         ctx = cue_regex("drug", "drug_context")
         for regex, table, source in ((pattern, defined, "definition"), (self._abbr_re, self.lex.abbreviations, "abbreviation")):
@@ -220,7 +242,17 @@ class DrugRecognizer:
                        **_ids(self.lex, name))
 
 
-_JOINER = re.compile(r"\s*(?:,|/|\+|and|plus|with|、|・|と)\s*$")
+_JOINER = re.compile(r"\s*(?:,|/|\+|-|–|and|plus|with|、|・|と)\s*$")
+
+
+def _combination(st: DocState, drug) -> list:
+    """The drug mentions joined into a list that ends with ``drug``."""
+    chain = [drug]
+    for d in reversed([d for d in st.mentions["drug"] if d.end <= drug.start and not d.attrs.get("class")]):
+        if chain[0].start - d.end > 8 or not _JOINER.match(st.text[d.end:chain[0].start]):
+            break
+        chain.insert(0, d)
+    return chain
 
 
 def _in_combination(st: DocState, drug) -> bool:

@@ -35,7 +35,7 @@ _PAIR_JA = re.compile(rf"(?P<y>{_INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x>{_
 # averages ("a mean of 72 percent"), criteria ("20%/50%/70%", "the 5% responders").
 _BEFORE_VETO = re.compile(
     r"(?:[<>≤≥]|<=|>=|\b(?:below|under|less than|more than|greater than|at least|above|over|of at least|"
-    r"at|up to|mean(?: of)?|median(?: of)?|average(?: of)?|to|difference(?: of)?|diff\.?)|%\s*/|"
+    r"at|up to|mean(?: of)?|median(?: of)?|average(?: of)?|to|difference(?: of)?|diff\.?|margin(?: of)?)|%\s*/|"
     r"(?:increas|decreas|reduc|improv|ris|rose|fell|fall|declin|lower|rais|chang|differ|grew)\w*"
     r"(?:\s+[\w-]+){0,3}?\s+by)\s*$", re.I)
 # "13 of 25 patients (52%)", "142 例中 56 例が治療反応を得た（39.4%）" (not "(95% CI ...)")

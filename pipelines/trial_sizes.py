@@ -24,8 +24,10 @@ _INT = r"\d{1,3}(?:,\d{3})+(?![\d])|\d+"
 _PCT_AFTER = re.compile(rf"\s*[(\[（]\s*(?:{NUM})\s*%")
 _PCT_BEFORE = re.compile(rf"(?:{NUM})\s*%\s*[(\[（]\s*$")  # "25.0% (7/28)"
 _ASSIGN_WORDS = r"(?:randomly\s+)?(?:randomi[sz]ed|assigned|allocated|included|enrolled|analy[sz]ed|recruited|evaluable|treated)"
-_BARE = re.compile(rf"(?P<num>{_INT})\s+(?:(?:were|was)\s+{_ASSIGN_WORDS}|formed|comprised|constituted)\b")
-_AND_TO = re.compile(rf"(?:\s+(?:to|into|in)\s+[^\d,;.()]{{1,40}}?)?\s*(?:,|and|,\s*and)\s+(?P<num>{_INT})\s+(?:to|in|into|were|was)\b")
+_NOT_PEOPLE = (r"(?!(?:or|and|of|in|at|from|with|more|less|than|hospitals?|cent(?:re|er)s?|sites?|clinics?|"
+               r"practices?|wards?|trials?|studies|countries|units|cycles?|doses?|weeks?|days?|months?|years?)\b)")
+_BARE = re.compile(rf"(?P<num>{_INT})(?:\s+{_NOT_PEOPLE}[A-Za-z][\w‐-]*){{0,4}}?\s+(?:(?:were|was)\s+{_ASSIGN_WORDS}|formed|comprised|constituted)\b")
+_AND_TO = re.compile(rf"(?:\s+(?:to|into|in)\s+[^\d,;.()]{{1,40}}?)?\s*(?:,|and|,\s*and)\s+(?P<num>{_INT})\s+(?:to|in|into|were|was|placebo|vehicle|control|controls)\b")
 _ASSIGN = re.compile(rf"\b{_ASSIGN_WORDS}\b|\b(?:randomi[sz]ation|allocation)\b", re.I)
 _BASELINE_PAREN = re.compile(r"\b(?:age[ds]?|years?|yr|female|male|women|men)\b|%", re.I)
 _PAREN = re.compile(r"[(（][^()（）]{3,160}[)）]")
@@ -103,7 +105,7 @@ class TrialSizeExtractor:
                 continue
             after = text[m.end():m.end() + 40]
             cm = _patterns()[2].match(after)
-            pct_before = _PCT_BEFORE.search(text, max(0, m.start() - 20), m.start())
+            pct_before = _PCT_BEFORE.search(text, max(0, m.start() - 20), m.start()) or _in_rate_paren(text, m.start())
             if not (_PCT_AFTER.match(after) or cm or pct_before or (m.group("sep") != "/" and verbs.match(after.lstrip()))):
                 continue
             end = m.end() + cm.end() if cm else m.end("y")
@@ -154,7 +156,8 @@ class TrialSizeExtractor:
                 continue
             if cue_regex("trial_size", "not_size_before").search(text, max(st.clause(m.start())[0], m.start() - 25), m.start()):
                 continue  # "a MADRS score of at least 26 were randomized"
-            self._add(st, m.start("num"), m.end("num"), int(parse_number(m.group("num"))))
+            cm = _patterns()[2].match(text, m.end("num"))  # "323 patients were randomized"
+            self._add(st, m.start("num"), cm.end() if cm else m.end("num"), int(parse_number(m.group("num"))))
             pos = m.end()
             # "... assigned to MMF and 185 to IVC": later members of the list
             while (more := _AND_TO.match(text, pos)) is not None:
@@ -217,6 +220,12 @@ def _JA_SIZE_BEFORE() -> re.Pattern[str]:
 
 
 _GA = re.compile(r"\s*が\s*(?:IV|iv|静注|経口)?\s*")
+
+
+def _in_rate_paren(text: str, pos: int) -> bool:
+    """'28.9% (95% CI, 15.6–42.1, 13 of 45)': a pair inside the brackets after a percentage."""
+    opening = text.rfind("(", max(0, pos - 60), pos)
+    return opening > text.rfind(")", max(0, pos - 60), pos) and bool(re.search(r"%\s*$", text[max(0, opening - 3):opening]))
 
 
 def _first_cue(st: DocState, pos: int, good: str, bad: str, limit: int = 45) -> str | None:
