@@ -1,0 +1,37 @@
+"""The `trialex` command: extract (JSONL and plain text) and evaluate, as a user runs them."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "trialex.cli", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, timeout=300, check=True)
+
+
+def test_extract_jsonl_and_plain_text():
+    docs = [{"id": "a", "text": "MMF 群では 185 例中 104 例（56.2%）が寛解した。"}, {"id": "b", "text": "P = 0.04 in 140 patients", "lang": "en"}]
+    out = run("extract", stdin="\n".join(json.dumps(d, ensure_ascii=False) for d in docs)).stdout.splitlines()
+    results = [json.loads(line) for line in out]
+    assert [r["id"] for r in results] == ["a", "b"]
+    assert results[0]["response_rates"][0]["percent"] == 56.2
+    assert results[1]["p_values"][0]["value"] == 0.04
+    plain = json.loads(run("extract", stdin="Twenty-eight patients were randomized (P < 0.001).").stdout)
+    assert plain["trial_sizes"][0]["n"] == 28
+
+
+def test_evaluate_on_project_gold(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    lines = (ROOT / "annotations" / "ja.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = run("evaluate", str(gold), "--json").stdout
+    report = json.loads(out)
+    assert report["documents"] == 3
+    assert set(report["kinds"]) == {"drug", "dose", "trial_size", "response_rate", "p_value"}
+    assert 0.0 <= report["macro_f1"] <= 1.0
+    errors = run("evaluate", str(gold), "--errors").stdout.splitlines()
+    assert errors[-1].startswith("documents: 3")
