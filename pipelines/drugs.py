@@ -27,6 +27,7 @@ from .drug_lexicon import DrugLexicon, en_key, ja_fold, load_lexicon
 from .resources import atoms, cue_regex, cues, trie_regex
 
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_GLUED_AMOUNT = re.compile(r"([a-z]{4,})\d+[a-z]*")
 _TOKEN_GAP = re.compile(r"[\s\-]{1,3}")
 _KATAKANA = re.compile(r"[ァ-ヶー・ヴ]")
 _KATA_RUN = re.compile(r"[ァ-ヶヴ][ァ-ヶーヴ・]{2,}")
@@ -79,8 +80,14 @@ class DrugRecognizer:
     def _english(self, st: DocState) -> None:
         text = st.text
         low = text.lower()
-        toks = [(m.start(), m.end()) for m in _LATIN_TOKEN.finditer(text)]
         first = self.lex.en_first_tokens
+        toks = []
+        for m in _LATIN_TOKEN.finditer(text):
+            glued = _GLUED_AMOUNT.fullmatch(low, m.start(), m.end())
+            if glued and low[m.start():m.end()] not in first:
+                toks += [(m.start(), glued.end(1)), (glued.end(1), m.end())]  # "cyclophosphamide25㎎"
+            else:
+                toks.append((m.start(), m.end()))
         starts = [i for i, (a, b) in enumerate(toks) if low[a:b] in first]
         guard_ctx = cue_regex("drug", "drug_context")
         lab_ctx = cue_regex("drug", "lab_before")
