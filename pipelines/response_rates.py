@@ -174,6 +174,8 @@ def _outcome(st: DocState, start: int, end: int) -> str | None:
     if st.hits("response_rate", "veto", s0, s1):
         return None
     text = st.text
+    if st.hits("response_rate", "clause_veto", c0, start):
+        return None  # "difference in proportion of responders: 43.17%"
     for lo, hi in ((c0, c1), (s0, s1)):
         # "25% of responders": the group after "of" is the population, not the outcome
         bad_hits = st.hits("response_rate", "exclude", lo, hi)
