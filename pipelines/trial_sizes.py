@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -38,18 +39,24 @@ _N_EQ = re.compile(rf"(?<![A-Za-z])[nN]\s*=\s*(?P<num>{_INT})(?![\d.])")
 _MID = r"(?:\s+(?!(?:of|and|or|to|in|with|were|was|who|had|the)\b)[a-z][a-z\-]*)"
 
 
+class _Patterns(NamedTuple):
+    counter: re.Pattern[str]  # a counter word: "patients", "physicians"
+    before_counter: re.Pattern[str]  # searched backwards from it: "370", "Twenty-eight", "140 eligible adult"
+    counter_after: re.Pattern[str]  # words + counter right after a number
+    ja: re.Pattern[str]  # "370 例", "618症例"
+    frac: re.Pattern[str]  # "16 of 71", "73/116"
+
+
 @lru_cache(maxsize=1)
-def _patterns():
-    """(number + words before a counter, Japanese sizes, fractions, words + counter after a number)."""
+def _patterns() -> _Patterns:
     counter = trie_regex([atoms(w) for w in cues()["trial_size"]["counter"]])
-    # searched backwards from a counter word: "370", "Twenty-eight", "140 eligible adult"
     before_counter = re.compile(rf"(?P<num>{_INT}|{NUMBER_WORDS})(?P<mid>{_MID}{{0,3}})\s+$", re.IGNORECASE)
     counter_re = re.compile(rf"(?<![A-Za-z])(?:{counter})(?![A-Za-z])", re.IGNORECASE)
     counter_after = re.compile(rf"{_MID}{{0,2}}\s+(?:{counter})(?![A-Za-z])", re.IGNORECASE)
     ja_counter = "|".join(sorted((re.escape(w) for w in cues()["trial_size"]["ja_counter"]), key=len, reverse=True))
     ja = re.compile(rf"(?<![\d.,])(?P<num>{_INT})\s*(?P<counter>{ja_counter})(?!目|間|年|日|回|分|以上|未満|数|程度)")
     frac = re.compile(rf"(?<![\w.,/])(?P<x>{_INT})\s*(?P<sep>of|/|out of)\s*(?P<y>{_INT})(?![\d.,]\d|\s*[/-]\s*\d)")
-    return counter_re, before_counter, counter_after, ja, frac
+    return _Patterns(counter_re, before_counter, counter_after, ja, frac)
 
 
 @Language.factory("trialex_trial_sizes")
@@ -63,18 +70,18 @@ class TrialSizeExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        counter_re, before_counter, _, ja, frac = _patterns()
+        pat = _patterns()
         text = st.text
         self._n_equals(st)
-        self._fractions(st, frac)
+        self._fractions(st, pat.frac)
         self._bare_numbers(st)
         self._arm_lists(st)
-        for c in counter_re.finditer(text):
-            m = before_counter.search(text, max(0, c.start() - 60), c.start())
+        for c in pat.counter.finditer(text):
+            m = pat.before_counter.search(text, max(0, c.start() - 60), c.start())
             if m:
                 self._english(st, m, c.end())
         if st.has_japanese:
-            for m in ja.finditer(st.text):
+            for m in pat.ja.finditer(text):
                 self._japanese(st, m)
         st.mentions["trial_size"].sort(key=lambda m: m.start)
         return doc
@@ -104,7 +111,7 @@ class TrialSizeExtractor:
             if not (0 <= x <= y) or y < 2:
                 continue
             after = text[m.end():m.end() + 40]
-            cm = _patterns()[2].match(after)
+            cm = _patterns().counter_after.match(after)
             pct_before = _PCT_BEFORE.search(text, max(0, m.start() - 20), m.start()) or _in_rate_paren(text, m.start())
             if not (_PCT_AFTER.match(after) or cm or pct_before or (m.group("sep") != "/" and verbs.match(after.lstrip()))):
                 continue
@@ -156,7 +163,7 @@ class TrialSizeExtractor:
                 continue
             if cue_regex("trial_size", "not_size_before").search(text, max(st.clause(m.start())[0], m.start() - 25), m.start()):
                 continue  # "a MADRS score of at least 26 were randomized"
-            cm = _patterns()[2].match(text, m.end("num"))  # "323 patients were randomized"
+            cm = _patterns().counter_after.match(text, m.end("num"))  # "323 patients were randomized"
             self._add(st, m.start("num"), cm.end() if cm else m.end("num"), int(parse_number(m.group("num"))))
             pos = m.end()
             # "... assigned to MMF and 185 to IVC": later members of the list
