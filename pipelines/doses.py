@@ -48,6 +48,7 @@ def _tables():
     return t, amount, per_body, per_time, lead, trail
 
 
+_DOSE_WORD = re.compile(r"\b(?:dose|doses|dosage|daily|given|administered)\b|投与|量", re.I)
 _NOT_GIVEN_BEFORE = re.compile(r"(?:difference(?:\s+of)?|\bCI|confidence interval)\s*[:,]?\s*$", re.I)
 # "100, 200 or " (and "400/" of "400/12 μg") right before an amount with a unit
 _AMOUNT_LIST = re.compile(rf"(?<![\d.,/])(?:{NUM})(?:\s*,\s*(?:{NUM}))*\s*(?:,\s*)?(?:or|and|,|/)\s*$")
@@ -64,10 +65,10 @@ def _dose_re() -> re.Pattern[str]:
     rng = r"\s*(?:-|~|to|–|から)\s*"
     return re.compile(
         rf"(?P<lead>(?<![A-Za-z0-9])(?P<leadw>{_alt(lead)})\s*(?:(?:に|は|として|量)\s*)?)?"
-        rf"(?<![\d.,])(?P<a>{NUM})(?:\s*\(\s*{NUM}\s*[-–~]\s*{NUM}\s*\))?(?:\s*(?P<ua>{unit}))?"
+        rf"(?<![\d.,±])(?P<a>{NUM})(?:\s*\(\s*{NUM}\s*[-–~]\s*{NUM}\s*\))?(?:\s*(?P<ua>{unit}))?"
         rf"(?:{rng}(?P<b>{NUM}))?"
         rf"\s*(?P<unit>{unit})"
-        rf"(?!\s*/\s*(?:{_alt(t['concentration_tail'])})(?![A-Za-z]))"
+        rf"(?!\s*/\s*(?:{_alt(t['concentration_tail'])}|\d)(?![A-Za-z]))(?!\s*±)"  # "ng/mL", "ng/100 mL", "334 ± 55 g"
         rf"{body}?{time}?{trail_re}?"
     )
 
@@ -113,6 +114,9 @@ class DoseExtractor:
                 basis = trail[_key(m.group("trail"), trail)]
             if basis:
                 unit += "/" + basis
+            if (canon == "g" and unit == "mg" and not _drug_in_sentence(st, m.start("a"))
+                    and not _DOSE_WORD.search(text, max(0, start - 30), start)):
+                continue  # "40 g ground flaxseed", "15 g of fiber": grams of food, no drug named
             written = text[m.start("unit"):m.end()].strip()
             attrs = {
                 "min": _round(a * factor),
@@ -171,6 +175,11 @@ def _is_lab_value(st: DocState, pos: int, lab: re.Pattern[str]) -> bool:
     if not hits:
         return False
     return not any(hits[-1].end() <= d.start < pos for d in drugs)
+
+
+def _drug_in_sentence(st: DocState, pos: int) -> bool:
+    s0, s1 = st.sentence(pos)
+    return any(s0 <= d.start < s1 for d in st.mentions["drug"] if not d.attrs.get("class"))
 
 
 def _drug_in_clause(st: DocState, pos: int) -> bool:

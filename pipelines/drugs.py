@@ -9,6 +9,7 @@ Order of the passes (earlier passes win overlaps):
    boundaries so glued forms split ("CTX-AZA", "MMF2g/日").
 4. Unknown katakana names in drug context, named by transliteration against the English
    lexicon.
+5. Development codes in drug context ("SRT2104", "MK-0431").
 Classes and groups ("steroids", "ステロイド") come out with ``class: true``; a class term
 wins over a drug name inside it ("ステロイドパルス" is not a drug, "calcineurin inhibitors"
 is not calcineurin).
@@ -41,6 +42,8 @@ _SALT_WORD = re.compile(
     r"\s+(?:hydrochloride|HCl|sodium|potassium|calcium|sulfate|sulphate|mesylate|mesilate|maleate|"
     r"besylate|besilate|tartrate|citrate|fumarate|succinate|acetate|phosphate|bromide|dihydrochloride|"
     r"monohydrate|hydrate)\b(?!\s+(?:level|concentration|intake|excretion|channel))", re.I)
+_CODE = re.compile(r"(?<![\w-])[A-Z]{2,5}-?\d{3,6}[A-Z]?(?![\w-])")
+_ACRONYM_TAIL = re.compile(r"-[A-Z0-9]")  # "POM-O", not "MMF-treated"
 _AMOUNT_AFTER = re.compile(r"\s*\d")  # "ペムブロリズマブ 200mg"
 _DEFINITION = re.compile(
     r"(?:\s+\d[\d.,]*\s*[^\s()（）\d]{1,8})?"  # a strength between: "calcipotriol 50 μg/g (Cal)"
@@ -73,6 +76,7 @@ class DrugRecognizer:
         self._abbreviations(st)
         if self._translit is not None and st.has_japanese:
             self._unknown_katakana(st)
+        self._codes(st)
         st.mentions["drug"].sort(key=lambda m: m.start)
         return doc
 
@@ -227,8 +231,23 @@ class DrugRecognizer:
                     if not (ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40))
                             or _AMOUNT_AFTER.match(text, m.end())):
                         continue
+                if _ACRONYM_TAIL.match(text, m.end()) and not regex.match(text, m.end() + 1):
+                    continue  # "POM-O trial": part of a study acronym, unlike "CTX-AZA"
                 generic = table[abbr]
                 st.add("drug", m.start(), m.end(), name=generic, source=source, **_ids(self.lex, generic))
+
+    # -- 5. development codes -------------------------------------------------------------
+    def _codes(self, st: DocState) -> None:
+        """Compounds known only by a code ("SRT2104", "MK-0431", "BI 10773") in drug context;
+        trial registry numbers (NCT…, ISRCTN…) are not drugs."""
+        text = st.text
+        ctx = cue_regex("drug", "drug_context")
+        registry = cue_regex("drug", "registry_prefixes")
+        for m in _CODE.finditer(text):
+            if registry.match(text, m.start()) or not st.free(m.start(), m.end(), "drug"):
+                continue
+            if ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40)):
+                st.add("drug", m.start(), m.end(), name=m.group(0).lower(), source="code")
 
     # -- 4. unknown katakana ---------------------------------------------------------------
     def _unknown_katakana(self, st: DocState) -> None:
@@ -272,7 +291,8 @@ def _in_combination(st: DocState, drug) -> bool:
 @lru_cache(maxsize=1)
 def _not_after_regex() -> re.Pattern[str]:
     words = cues()["drug"]["not_drug_after"]
-    return re.compile(r"[\s-]+(?:" + trie_regex([atoms(w) for w in words]) + r")(?![A-Za-z])", re.I)
+    # "insulin resistance", "peptide YY (PYY) concentrations"
+    return re.compile(r"(?:\s*[(（][^()（）]{1,12}[)）])?[\s-]+(?:" + trie_regex([atoms(w) for w in words]) + r")(?![A-Za-z])", re.I)
 
 
 @lru_cache(maxsize=1)

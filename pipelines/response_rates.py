@@ -37,7 +37,7 @@ _BEFORE_VETO = re.compile(
     r"(?:[<>≤≥]|<=|>=|\b(?:below|under|less than|more than|greater than|at least|above|over|of at least|"
     r"at|up to|mean(?: of)?|median(?: of)?|average(?: of)?|to|difference(?: of)?|diff\.?|margin(?: of)?)|%\s*/|"
     r"(?:increas|decreas|reduc|improv|ris|rose|fell|fall|declin|lower|rais|chang|differ|grew)\w*"
-    r"(?:\s+[\w-]+){0,3}?\s+by)\s*$", re.I)
+    r"(?:\s*\([^()]{0,30}\))?(?:\s+[\w-]+){0,3}?\s+by)\s*$", re.I)
 # "13 of 25 patients (52%)", "142 例中 56 例が治療反応を得た（39.4%）" (not "(95% CI ...)")
 _PCT_FOLLOWS = re.compile(rf"(?:\s*(?:[A-Za-z\-]+\s+){{0,3}}?|[^。.()（）%]{{0,20}}?)[(\[（]\s*{NUM}\s*%(?!\s*(?:CI|C\.I|confiden|credib))")
 _LIST_JOIN = re.compile(r"(?:\band\b|\bvs\b|\bversus\b|\bor\b|,|;|compared with|と|、|対)", re.I)
@@ -45,6 +45,7 @@ _SHARE_OF = re.compile(r"\s+of\s+(?:the\s+|all\s+)?(?:[a-z\-]+\s+){0,2}?(?:patie
 _AFTER_VETO = re.compile(
     r"\s*(?:CI\b|C\.I\.|CL\b|confiden|credib|percentage\s+points?|points?\b|/\s*\d|(?:of\s+)?predicted\b|"
     r"(?:or\s+(?:more|greater)\s+)?(?:respon|improvement|reduction|decrease|increase|weight\s+loss|resolution)|"
+    r"(?:greater|higher|lower|more|less|fewer|larger|smaller)\b|"
     r"(?:w/[vw]\s+)?(?:ointment|cream|gel|solution|eye\s*drops?|lotion|foam|spray|patch|w/[vw])\b|"
     r"ポイント|未満|以下|以上|を超|信頼区間|改善率の差|レスポンダー|以上の改善|改善例|減少)", re.I)
 
@@ -66,7 +67,7 @@ class ResponseRateExtractor:
                 continue
             if _AFTER_VETO.match(text, m.end()):
                 continue
-            if _BEFORE_VETO.search(text[max(0, m.start() - 20):m.start()]) and not _SHARE_OF.match(text, m.end()):
+            if _BEFORE_VETO.search(text[max(0, m.start() - 45):m.start()]) and not _SHARE_OF.match(text, m.end()):
                 continue
             if _in_ci(text, m.start()) or _next_to_drug(st, m.start(), m.end()):
                 continue

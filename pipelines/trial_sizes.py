@@ -75,11 +75,11 @@ class TrialSizeExtractor:
         self._n_equals(st)
         self._fractions(st, pat.frac)
         self._bare_numbers(st)
-        self._arm_lists(st)
         for c in pat.counter.finditer(text):
             m = pat.before_counter.search(text, max(0, c.start() - 60), c.start())
             if m:
                 self._english(st, m, c.end())
+        self._arm_lists(st)  # after the totals they may add up to
         if st.has_japanese:
             for m in pat.ja.finditer(text):
                 self._japanese(st, m)
@@ -151,8 +151,8 @@ class TrialSizeExtractor:
             return
         if verdict is None and not _ends_with_cue(before, "size_before"):
             s0, s1 = st.sentence(s)
-            if not st.hits("trial_size", "size_after", s0, s1) or st.hits("trial_size", "event_after", e, min(s1, e + 60)):
-                return
+            if st.hits("trial_size", "event_after", e, min(s1, e + 60)):
+                return  # no cue either way: a count of people is a size unless an event follows
         self._add(st, s, e, n)
 
     def _bare_numbers(self, st: DocState) -> None:
@@ -176,10 +176,17 @@ class TrialSizeExtractor:
         text = st.text
         for m in _PAREN.finditer(text):
             s0, _ = st.sentence(m.start())
+            inner = m.start() + 1
+            parts = list(_ARM_ITEM.finditer(text[inner:m.end() - 1]))
+            # "94 patients (DZ, 48; D, 46)": arm counts that add up to the size just before
+            total = next((t.attrs["n"] for t in st.mentions["trial_size"] if 0 <= m.start() - t.end <= 2), None)
+            if total and len(parts) > 1 and sum(int(parse_number(p.group("num"))) for p in parts) == total:
+                for part in parts:
+                    self._add(st, inner + part.start("num"), inner + part.end("num"), int(parse_number(part.group("num"))))
+                continue
             if not _ASSIGN.search(text, max(s0, m.start() - 60), m.start()):
                 continue
-            inner = m.start() + 1
-            for part in _ARM_ITEM.finditer(text[inner:m.end() - 1]):
+            for part in parts:
                 a0, a1 = inner + part.start("arm"), inner + part.end("arm")
                 if part.group("arm").strip() and (not st.free(a0, a1, "drug")
                                                   or cue_regex("trial_size", "arm_groups").search(part.group("arm"))):
@@ -196,22 +203,22 @@ class TrialSizeExtractor:
         before = text[max(0, st.sentence(s)[0], s - 12):s]
         if re.search(r"(?:中|うち|[:：])\s*$", before):
             return  # numerator of "185 例中 104 例", breakdown "クラスIII：12 例"
-        if cue_regex("trial_size", "ja_not_size_before", word=False).search(before[-6:]):
-            return
         if re.match(r"\s*(?:中|のうち)", text[e:e + 4]):
             self._add(st, s, e, n)  # the denominator of "185 例中 104 例"
             return
-        if _first_cue(st, e, "ja_size_after", "ja_event_after", limit=25) == "ja_event_after":
+        # "RTX 群 7 例、IVCY 群 11 例に認めた": the event verb closes the whole list
+        if _first_cue(st, e, "ja_size_after", "ja_event_after", limit=25, sentence=True) == "ja_event_after":
             return
-        after = text[e:e + 16]
-        if (_JA_SIZE_AFTER().match(after) or _JA_SIZE_BEFORE().search(before)
-                or self._arm_follows(st, e)):
+        strong_after = _JA_SIZE_AFTER().match(text[e:e + 16]) or self._arm_follows(st, e)
+        if not strong_after and cue_regex("trial_size", "ja_not_size_before", word=False).search(before[-6:]):
+            return  # "男性 50 例", "各群 1 例" (but "閉経後女性 436 例を" is a size)
+        if strong_after or _JA_SIZE_BEFORE().search(before):
             self._add(st, s, e, n)
 
     @staticmethod
     def _arm_follows(st: DocState, pos: int) -> bool:
         """'71 例が MMF', '52 例が IV シクロフォスファミド': a drug or group right after が."""
-        m = _GA.match(st.text, pos)
+        m = _GA.match(st.text, pos)  # "が", "に、"
         return bool(m) and (not st.free(m.end(), m.end() + 1, "drug")
                             or bool(cue_regex("trial_size", "arm_groups").match(st.text, m.end())))
 
@@ -226,7 +233,7 @@ def _JA_SIZE_BEFORE() -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(map(re.escape, cues()["trial_size"]["ja_size_before_exact"])) + r")\s*$")
 
 
-_GA = re.compile(r"\s*が\s*(?:IV|iv|静注|経口)?\s*")
+_GA = re.compile(r"\s*(?:が|に\s*[、,]?)\s*(?:IV|iv|静注|経口)?\s*")
 
 
 def _in_rate_paren(text: str, pos: int) -> bool:
@@ -235,9 +242,10 @@ def _in_rate_paren(text: str, pos: int) -> bool:
     return opening > text.rfind(")", max(0, pos - 60), pos) and bool(re.search(r"%\s*$", text[max(0, opening - 3):opening]))
 
 
-def _first_cue(st: DocState, pos: int, good: str, bad: str, limit: int = 45) -> str | None:
-    """Which cue list has the earliest hit after ``pos`` in its clause: ``good``, ``bad`` or None."""
-    end = min(st.clause(pos)[1], pos + limit)
+def _first_cue(st: DocState, pos: int, good: str, bad: str, limit: int = 45, sentence: bool = False) -> str | None:
+    """Which cue list has the earliest hit after ``pos`` in its clause (or sentence):
+    ``good``, ``bad`` or None."""
+    end = min((st.sentence(pos) if sentence else st.clause(pos))[1], pos + limit)
     hits = []
     for name in (good, bad):
         found = st.hits("trial_size", name, pos, end)
