@@ -4,6 +4,10 @@
     .venv/bin/python annotations/build_pmc.py [MARKUP_DIR] [--shared DIR] [--out FILE]
     .venv/bin/python annotations/build_pmc.py --show PMC5578640     # print one doc and its spans
 
+    # the second set, annotations/pmc_heldout2.jsonl (docs/heldout.md):
+    .venv/bin/python annotations/build_pmc.py /tmp/pmc_markup2 --seed 7042 --draw 40 \
+        --count 30 --exclude-from annotations/pmc_heldout.jsonl --out annotations/pmc_heldout2.jsonl
+
 The 30 abstracts are real PMC abstracts from shared/corpora/pmc-rct-abstracts, whose
 texts may not be copied into this repository.  They were annotated as marked-up copies
 outside the repo (default /tmp/pmc_markup/, one file ``NN-PMCxxxx.md`` per abstract,
@@ -12,6 +16,9 @@ value checks are reused here.  This script
 
 * draws the sample again (``random.Random(20261124).sample(range(n), 30)`` over the
   corpus's line indices) and requires exactly one markup file per sampled id;
+  with ``--seed S --draw D --count C --exclude-from FILE``: ``random.Random(S).sample(
+  range(n), D)``, indices whose id is in FILE (a stand-off JSONL) dropped, the first C
+  kept in order (``--draw`` defaults to ``--count``; the defaults give the first set);
 * strips the markup and requires the text to equal the corpus text byte for byte;
 * writes one stand-off record per abstract, in sample order, with no ``text`` field:
   ``{"id", "lang", "source", "text_sha256", "drug", "dose", "trial_size",
@@ -42,6 +49,7 @@ DEFAULT_MARKUP = Path("/tmp/pmc_markup")
 DEFAULT_OUT = HERE / "pmc_heldout.jsonl"
 KEYS = ["id", "lang", "source", "text_sha256", *build.KINDS, "ignore"]
 FILE_RE = re.compile(r"^(\d{2})-(PMC\d+)\.md$")
+SCALES = {"hundred": 100, "thousand": 1000}
 
 # build.py's dose check looks for "m2"/"kg" in the surface; real abstracts also write
 # the basis as a negative exponent ("1250 mg m−2", "mg kg−1 day−1") or after a dot
@@ -53,6 +61,8 @@ _EXP = [
     (re.compile(r"\s*kg\s*[−\-–‐]\s*1\b"), "/kg"),
     (re.compile(r"\s*(day|d)\s*[−\-–‐]\s*1\b"), "/day"),
     (re.compile(r"\.d\b"), "/day"),  # "60 mg/kg.d", "30 mg/m2.d"
+    (re.compile(r"/\s*hr\b"), "/h"),  # "0.25 μg/kg/hr"
+    (re.compile(r"/k/"), "/kg/"),  # "1.0 μg/k/h" (k written for kg)
 ]
 
 
@@ -71,6 +81,39 @@ def _check_dose(surface, lo, hi, unit, shared=False):
 
 build._check_dose = _check_dose
 
+# build.py reads a size written in words by adding the number words ("Forty-five");
+# real abstracts also write "Two hundred and sixty‐nine adults".  Only for the check,
+# a surface whose words make up n with "hundred"/"thousand" is handed on as the digits.
+_orig_parse_size = build._parse_size
+
+
+def words_value(surface: str) -> int | None:
+    """The number written in words ("two hundred and sixty-nine" → 269), else None."""
+    total = cur = 0
+    seen = False
+    for w in re.findall(r"[a-z]+", surface.lower()):
+        if w in build.WORD_NUMBERS:
+            cur += build.WORD_NUMBERS[w]
+            seen = True
+        elif w in SCALES and seen:
+            cur = max(cur, 1) * SCALES[w]
+            if SCALES[w] >= 1000:
+                total, cur = total + cur, 0
+    return total + cur if seen else None
+
+
+def _parse_size(surface, kv, bare, text):
+    n = kv.get("n")
+    if (n and n.isdigit() and not re.search(r"\d", surface)
+            and any(w in SCALES for w in re.findall(r"[a-z]+", surface.lower()))
+            and words_value(surface) == int(n)):
+        surface = n
+    return _orig_parse_size(surface, kv, bare, text)
+
+
+build._parse_size = _parse_size
+build.PARSERS["trial_size"] = _parse_size
+
 
 def default_shared() -> Path:
     for cand in (HERE.parent.parent / "shared", HERE.parent / "shared", Path("/work/shared")):
@@ -79,16 +122,35 @@ def default_shared() -> Path:
     return HERE.parent.parent / "shared"
 
 
-def sample(shared: Path) -> list[tuple[int, str, str]]:
-    """[(line index, id, text)] of the held-out sample, in sample order."""
+def excluded_ids(paths) -> set[str]:
+    """Ids of the records of stand-off JSONL files (an earlier held-out set)."""
+    ids: set[str] = set()
+    for path in paths or ():
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                ids.add(json.loads(line)["id"])
+    return ids
+
+
+def sample(shared: Path, seed: int = SEED, count: int = SAMPLE_SIZE, draw: int | None = None,
+           exclude: set[str] = frozenset()) -> list[tuple[int, str, str]]:
+    """[(line index, id, text)] of the held-out sample, in sample order.
+
+    ``random.Random(seed).sample(range(n), draw)`` over the corpus's line indices
+    (draw defaults to count), ids in ``exclude`` dropped, the first ``count`` kept.
+    """
     path = shared / "corpora" / SOURCE / "abstracts.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
-    picked = random.Random(SEED).sample(range(len(lines)), SAMPLE_SIZE)
+    picked = random.Random(seed).sample(range(len(lines)), count if draw is None else draw)
     out = []
     for i in picked:
         rec = json.loads(lines[i])
+        if rec["id"] in exclude:
+            continue
         out.append((i, rec["id"], rec["text"]))
-    return out
+    if len(out) < count:
+        raise build.MarkupError(f"only {len(out)} abstracts left after the exclusions, {count} wanted")
+    return out[:count]
 
 
 def read_markup(markup_dir: Path) -> dict[str, tuple[int, str]]:
@@ -107,8 +169,9 @@ def read_markup(markup_dir: Path) -> dict[str, tuple[int, str]]:
     return found
 
 
-def build_all(markup_dir: Path, shared: Path) -> list[dict]:
-    drawn = sample(shared)
+def build_all(markup_dir: Path, shared: Path, **how) -> list[dict]:
+    """how: the keyword arguments of sample() (seed, count, draw, exclude)."""
+    drawn = sample(shared, **how)
     markup = read_markup(markup_dir)
     want = [pmcid for _, pmcid, _ in drawn]
     missing = [p for p in want if p not in markup]
@@ -120,10 +183,21 @@ def build_all(markup_dir: Path, shared: Path) -> list[dict]:
         got_pos, src = markup[pmcid]
         if got_pos != pos:
             raise build.MarkupError(f"{pmcid}: file number {got_pos:02d} but sample position {pos:02d}")
+        # build.py refuses leading/trailing whitespace in a document; a corpus text may
+        # have some (an empty title line): it is kept in the markup, outside any span,
+        # and put back around the parsed text, the offsets shifted past it.
+        lead = src[: len(src) - len(src.lstrip())]
+        trail = src[len(src.rstrip()):]
         try:
-            rec = build.build_doc(pmcid, "en", src)
+            rec = build.build_doc(pmcid, "en", src.strip())
         except build.MarkupError as e:
             raise build.MarkupError(f"{pmcid}: {e}") from None
+        if lead or trail:
+            rec["text"] = lead + rec["text"] + trail
+            for kind in (*build.KINDS, "ignore"):
+                for m in rec[kind]:
+                    m["start"] += len(lead)
+                    m["end"] += len(lead)
         if rec["text"] != text:
             a, b = rec["text"], text
             k = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), min(len(a), len(b)))
@@ -146,16 +220,25 @@ def main(argv=None) -> int:
     ap.add_argument("markup_dir", nargs="?", type=Path, default=DEFAULT_MARKUP)
     ap.add_argument("--shared", type=Path, default=None, help="the shared/ directory")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--seed", type=int, default=SEED, help=f"sample seed (default {SEED})")
+    ap.add_argument("--count", type=int, default=SAMPLE_SIZE,
+                    help=f"abstracts kept (default {SAMPLE_SIZE})")
+    ap.add_argument("--draw", type=int, default=None,
+                    help="line indices drawn before the exclusions (default: --count)")
+    ap.add_argument("--exclude-from", type=Path, action="append", default=[], metavar="FILE",
+                    help="drop drawn abstracts whose id is in this stand-off JSONL (repeatable)")
     ap.add_argument("--show", metavar="ID", help="print one document (or 'all') with its spans")
     args = ap.parse_args(argv)
     shared = args.shared or default_shared()
     try:
-        records = build_all(args.markup_dir, shared)
-    except (build.MarkupError, OSError) as e:
+        how = {"seed": args.seed, "count": args.count, "draw": args.draw,
+               "exclude": excluded_ids(args.exclude_from)}
+        records = build_all(args.markup_dir, shared, **how)
+    except (build.MarkupError, OSError, ValueError) as e:
         print(f"build_pmc.py: error: {e}", file=sys.stderr)
         return 1
     if args.show:
-        texts = {pmcid: text for _, pmcid, text in sample(shared)}
+        texts = {pmcid: text for _, pmcid, text in sample(shared, **how)}
         for r in records:
             if args.show in (r["id"], "all"):
                 print(build.show({**r, "text": texts[r["id"]]}))

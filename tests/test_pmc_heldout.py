@@ -1,8 +1,10 @@
-"""Checks of the stand-off held-out gold annotations/pmc_heldout.jsonl (docs/heldout.md).
+"""Checks of the stand-off held-out gold sets annotations/pmc_heldout.jsonl and
+annotations/pmc_heldout2.jsonl (docs/heldout.md).
 
-The file holds offsets and values only: the texts are real PMC abstracts in
+The files hold offsets and values only: the texts are real PMC abstracts in
 shared/corpora/pmc-rct-abstracts, which may not be copied into this repo.  The
 structure is checked always; the spans against the texts only where shared/ is there.
+Every check runs on both sets (parametrized); the two sets must not share an abstract.
 """
 from __future__ import annotations
 
@@ -19,9 +21,24 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLD = ROOT / "annotations" / "pmc_heldout.jsonl"
+ANN = ROOT / "annotations"
 SOURCE = "pmc-rct-abstracts"
-SEED, SAMPLE_SIZE = 20261124, 30
+SAMPLE_SIZE = 30
+# How each set was drawn: random.Random(seed).sample(range(n), draw) over the corpus's
+# line indices, ids of the excluded sets dropped, the first SAMPLE_SIZE kept in order;
+# build_args rebuild the set with annotations/build_pmc.py from its markup directory.
+SETS = {
+    "pmc_heldout.jsonl": {
+        "seed": 20261124, "draw": 30, "exclude": (), "markup": Path("/tmp/pmc_markup"),
+        "build_args": [],
+    },
+    "pmc_heldout2.jsonl": {
+        "seed": 7042, "draw": 40, "exclude": ("pmc_heldout.jsonl",),
+        "markup": Path("/tmp/pmc_markup2"),
+        "build_args": ["--seed", "7042", "--draw", "40", "--count", "30",
+                       "--exclude-from", str(ANN / "pmc_heldout.jsonl")],
+    },
+}
 KEYS = ["id", "lang", "source", "text_sha256", "drug", "dose", "trial_size",
         "response_rate", "p_value", "ignore"]
 KINDS = KEYS[4:]
@@ -33,6 +50,7 @@ WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven"
          "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
          "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
          "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+SCALES = {"hundred": 100, "thousand": 1000}
 
 
 def _shared() -> Path | None:
@@ -47,26 +65,51 @@ needs_shared = pytest.mark.skipif(
     SHARED is None, reason="shared/corpora/pmc-rct-abstracts not found (/work/shared or ../shared)")
 
 
-@pytest.fixture(scope="module")
-def gold() -> list[dict]:
-    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+def _load(name: str) -> list[dict]:
+    return [json.loads(line) for line in (ANN / name).read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module", params=list(SETS))
+def heldout(request) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def texts() -> dict[str, str]:
+def gold(heldout) -> list[dict]:
+    return _load(heldout)
+
+
+@pytest.fixture(scope="module")
+def texts(heldout) -> dict[str, str]:
+    conf = SETS[heldout]
     lines = (SHARED / "corpora" / SOURCE / "abstracts.jsonl").read_text(encoding="utf-8").splitlines()
-    picked = random.Random(SEED).sample(range(len(lines)), SAMPLE_SIZE)
+    excluded = {r["id"] for name in conf["exclude"] for r in _load(name)}
+    picked = random.Random(conf["seed"]).sample(range(len(lines)), conf["draw"])
     out = {}
     for i in picked:
         rec = json.loads(lines[i])
-        out[rec["id"]] = rec["text"]
+        if rec["id"] not in excluded and len(out) < SAMPLE_SIZE:
+            out[rec["id"]] = rec["text"]
     return out  # insertion order = sample order
 
 
 def _numbers(s: str) -> list[float]:
     s = unicodedata.normalize("NFKC", s).replace("·", ".").replace("−", "-")
     s = re.sub(r"(?<=\d),(?=\d{3})", "", s)
-    return [float(x) for x in re.findall(r"\d+(?:\.\d+)?", s)]
+    return [float(x) for x in re.findall(r"\d*\.\d+|\d+", s)]  # ".001" of "P < .001" too
+
+
+def _words(s: str) -> int:
+    """The number written in words ("Forty-five", "Two hundred and sixty-nine"), else 0."""
+    total = cur = 0
+    for w in re.findall(r"[a-z]+", s.lower()):
+        if w in WORDS:
+            cur += WORDS[w]
+        elif w in SCALES and cur:
+            cur *= SCALES[w]
+            if SCALES[w] >= 1000:
+                total, cur = total + cur, 0
+    return total + cur
 
 
 # -------------------------------------------------------------------- structure
@@ -127,6 +170,15 @@ def test_every_kind_is_present(gold):
         assert sum(len(r[kind]) for r in gold) > 0, kind
 
 
+def test_sets_are_disjoint():
+    ids = {name: {r["id"] for r in _load(name)} for name in SETS}
+    assert all(len(v) == SAMPLE_SIZE for v in ids.values())
+    names = list(SETS)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not ids[a] & ids[b], (a, b, sorted(ids[a] & ids[b]))
+
+
 # -------------------------------------------------------------- against the texts
 
 
@@ -161,8 +213,7 @@ def test_spans_agree_with_values(gold, texts):
         for m in r["trial_size"]:
             s = t[m["start"]:m["end"]]
             nums = [int(x) for x in _numbers(s) if float(x).is_integer()]
-            words = sum(WORDS.get(w, 0) for w in re.findall(r"[a-z]+", s.lower()))
-            assert m["n"] in nums or words == m["n"], (s, m)
+            assert m["n"] in nums or _words(s) == m["n"], (s, m)
         for m in r["response_rate"]:
             s = t[m["start"]:m["end"]]
             nums = _numbers(s)
@@ -179,14 +230,15 @@ def test_spans_agree_with_values(gold, texts):
 
 
 @needs_shared
-def test_rebuild_from_markup_if_present(tmp_path):
-    markup = Path("/tmp/pmc_markup")
+def test_rebuild_from_markup_if_present(heldout, tmp_path):
+    conf = SETS[heldout]
+    markup = conf["markup"]
     if not markup.is_dir():
-        pytest.skip("the marked-up copies (/tmp/pmc_markup) are not on this machine")
+        pytest.skip(f"the marked-up copies ({markup}) are not on this machine")
     out = tmp_path / "pmc.jsonl"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "annotations" / "build_pmc.py"), str(markup),
-         "--shared", str(SHARED), "--out", str(out)],
+        [sys.executable, str(ANN / "build_pmc.py"), str(markup),
+         "--shared", str(SHARED), *conf["build_args"], "--out", str(out)],
         capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert out.read_bytes() == GOLD.read_bytes()
+    assert out.read_bytes() == (ANN / heldout).read_bytes()
