@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SHARED ?= ../shared
 
-.PHONY: setup serve test evaluate bench clean
+.PHONY: setup serve test evaluate bench clean lint-docker container load-test
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ evaluate: setup
 
 bench: setup
 	$(PY) scripts/bench.py --shared $(SHARED)
+
+lint-docker: setup
+	$(VENV)/bin/hadolint Dockerfile
+
+container:  # as root: podman build + run + check on this machine (docs/deployment.md)
+	bash scripts/container.sh
+
+load-test: setup
+	$(PY) scripts/load_test.py --shared $(SHARED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -14,12 +14,15 @@ import uuid
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse
 
 from trialex.pipelines.pipeline import MODEL_VERSION, Extractor
 
 from .config import Settings
+from .logging_config import configure_logging
 from .schemas import BatchRequest, BatchResult, ExtractRequest, ExtractResult
 
 log = logging.getLogger("trialex.service")
@@ -53,9 +56,38 @@ class Engine:
         return self.extractor
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Counts the bytes of a request body as they arrive (also chunked, without content-length);
+    over the limit the body read fails, and the handler below answers a JSON 413."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        total = 0
+
+        async def receive_limited():
+            nonlocal total
+            message = await receive()
+            if message["type"] == "http.request":
+                total += len(message.get("body", b""))
+                if total > self.max_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        await self.app(scope, receive_limited, send)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     engine = engine or Engine()
+    configure_logging()  # JSON lines with request id and timing; no abstract text (logging_config.py)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -72,21 +104,46 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.engine = engine
     app.state.settings = settings
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Curation (docs/curation.md): Label Studio ML backend + webhook, HTML view; API keys.
+    from fastapi import Depends
+
+    from .auth import require_read
+    from .label_studio import router as label_studio_router, view_router
+    app.include_router(label_studio_router)
+    app.include_router(view_router)
 
     @app.middleware("http")
     async def request_context(request: Request, call_next):
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            return JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes"},
-                                status_code=413, headers={"x-request-id": request_id})
         t0 = time.perf_counter()
-        response = await call_next(request)
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            response = JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes "
+                                               "(TRIALEX_MAX_BODY_BYTES)"}, status_code=413)
+        else:
+            try:
+                response = await call_next(request)
+            except Exception:  # a bug, not a bad request: logged with its request id, JSON 500
+                log.exception("unhandled error", extra={"request_id": request_id, "method": request.method,
+                                                        "path": request.url.path})
+                response = JSONResponse({"detail": "internal error", "request_id": request_id}, status_code=500)
         ms = round((time.perf_counter() - t0) * 1000, 2)
         response.headers["x-request-id"] = request_id
         log.info("request", extra={"request_id": request_id, "method": request.method,
                                    "path": request.url.path, "status": response.status_code, "ms": ms})
         return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if isinstance(exc.__cause__, BodyTooLarge):  # a streamed body over the limit
+            return JSONResponse({"detail": f"request body over {settings.max_body_bytes} bytes "
+                                           "(TRIALEX_MAX_BODY_BYTES)"}, status_code=413)
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "error parsing the body"
+            err = exc.__cause__
+            return JSONResponse({"detail": f"request body is not valid UTF-8 (byte 0x{err.object[err.start]:02x} "
+                                           f"at offset {err.start}); send JSON encoded as UTF-8"}, status_code=400)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
@@ -112,7 +169,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             body["error"] = engine.error
         return JSONResponse(body, status_code=503)
 
-    @app.post("/v1/extract", response_model=ExtractResult, response_model_exclude_none=True, tags=["extract"])
+    @app.post("/v1/extract", response_model=ExtractResult, response_model_exclude_none=True, tags=["extract"],
+              dependencies=[Depends(require_read)])
     def extract(req: ExtractRequest) -> dict:
         """Extract the five kinds from one abstract."""
         check_length(req.text)
@@ -120,7 +178,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         with engine.lock:
             return extractor.extract(req.text, req.lang, req.id)
 
-    @app.post("/v1/extract/batch", response_model=BatchResult, response_model_exclude_none=True, tags=["extract"])
+    @app.post("/v1/extract/batch", response_model=BatchResult, response_model_exclude_none=True, tags=["extract"],
+              dependencies=[Depends(require_read)])
     def extract_batch(req: BatchRequest) -> dict:
         """Extract from several abstracts (run through nlp.pipe); results in input order."""
         if len(req.documents) > settings.max_batch:

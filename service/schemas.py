@@ -33,6 +33,19 @@ class ExtractRequest(BaseModel):
             raise ValueError("text is empty or whitespace only")
         return v
 
+    @field_validator("text", "id")
+    @classmethod
+    def _valid_unicode(cls, v: str | None) -> str | None:
+        # JSON allows "\ud800" escapes: a lone surrogate is no character and cannot be
+        # tokenized or sent back as UTF-8, so it is a bad request (422), not a 500.
+        if v is not None:
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(f"unpaired surrogate U+{ord(v[exc.start]):04X} at character {exc.start}; "
+                                 "send valid Unicode") from None
+        return v
+
 
 class BatchRequest(BaseModel):
     model_config = ConfigDict(

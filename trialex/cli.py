@@ -21,7 +21,8 @@ def _open_in(path: str) -> TextIO:
 def read_documents(stream: TextIO, lang: str = "auto") -> Iterator[dict]:
     """JSONL ({"id", "text", "lang"?} a line) or, if the input is not JSONL, one plain-text document."""
     data = stream.read()
-    lines = [ln for ln in data.splitlines() if ln.strip()]
+    # split on newlines only: str.splitlines() would also cut texts at U+2028 or U+0085
+    lines = [ln for ln in data.split("\n") if ln.strip()]
     records = []
     try:
         for ln in lines:
@@ -42,7 +43,10 @@ def read_documents(stream: TextIO, lang: str = "auto") -> Iterator[dict]:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("trialex.service.app:app", host=args.host, port=args.port, workers=args.workers,
+    from trialex.service.config import default_workers
+
+    workers = args.workers if args.workers is not None else default_workers()
+    uvicorn.run("trialex.service.app:app", host=args.host, port=args.port, workers=workers,
                 log_level=args.log_level)
     return 0
 
@@ -90,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("serve", help="run the HTTP API")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--workers", type=int, default=None,
+                   help="worker processes, each with its own pipelines (default: $TRIALEX_WORKERS or 1)")
     s.add_argument("--log-level", default="info")
     s.set_defaults(func=cmd_serve)
 

@@ -1,0 +1,146 @@
+"""The HTML view (trialex.render, `trialex view`), checked as a person sees it: a headless
+Chromium screenshot must show the highlight colour of each of the five kinds."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import tempfile
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from trialex.render import COLOURS, render_record, render_result
+
+TEXT = ("𠮟😀 ＭＭＦ群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。"
+        "ＭＭＦは 1 日 3,000mg を投与した。ステロイドを併用した。<script>alert(1)</script> & more")
+
+
+def _page(extractor) -> str:
+    return render_result(extractor.extract(TEXT, "ja", "ja-view"), TEXT)
+
+
+def test_html_escapes_and_marks_every_kind(extractor):
+    page = _page(extractor)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    for kind, colour in COLOURS.items():
+        assert f'class="k-{kind}' in page and colour in page
+    assert 'class="legend"' in page and "Trial size (1)" in page
+    assert 'title="Drug: name: mycophenolate mofetil"' in page
+    assert 'k-drug ignored' in page  # "ステロイド", a class: shown hatched, not counted
+
+
+def test_overlapping_spans_and_escaped_values():
+    text = "13 of 25 patients <responded>"
+    rec = {"id": "x", "text": text, "spans": [
+        {"kind": "response_rate", "start": 0, "end": 8, "percent": 52.0},
+        {"kind": "trial_size", "start": 6, "end": 17, "n": 25, "arm": "<arm>"}]}
+    page = render_record(rec)
+    assert page.count("<mark") == 3  # "13 of ", "25" (both; the shorter colours it), " patients"
+    assert "&lt;responded&gt;" in page and "&lt;arm&gt;" in page and "<arm>" not in page
+
+
+def test_cli_view_writes_html(tmp_path, monkeypatch, extractor):
+    from trialex import cli
+
+    monkeypatch.setattr("trialex.pipelines.pipeline.Extractor", lambda: extractor)
+    src = tmp_path / "docs.jsonl"
+    src.write_text('{"id": "a", "text": "P = 0.5"}\n{"id": "b", "text": "A total of 140 patients were randomized (P < 0.001)."}\n',
+                   encoding="utf-8")
+    out = tmp_path / "b.html"
+    assert cli.main(["view", str(src), "--id", "b", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "k-trial_size" in page and "k-p_value" in page and "<title>b</title>" in page
+    # plain text in, extraction by the pipeline
+    txt = tmp_path / "abstract.txt"
+    txt.write_text(TEXT, encoding="utf-8")
+    assert cli.main(["view", str(txt), "-o", str(tmp_path / "t.html")]) == 0
+    assert "k-dose" in (tmp_path / "t.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- screenshot
+
+def _read_png(path: Path) -> tuple[int, int, Counter]:
+    """Width, height and a colour histogram of an 8-bit RGB(A), non-interlaced PNG (zlib only)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, ihdr = 8, [], None
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+    width, height, depth, ctype, _, _, interlace = ihdr
+    assert depth == 8 and ctype in (2, 6) and interlace == 0, ihdr
+    bpp = 3 if ctype == 2 else 4
+    raw = zlib.decompress(b"".join(idat))
+    stride = width * bpp
+    prev = bytearray(stride)
+    counts: Counter = Counter()
+    for y in range(height):
+        base = y * (stride + 1)
+        f, line = raw[base], bytearray(raw[base + 1:base + 1 + stride])
+        if f == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 255
+        elif f == 2:
+            line = bytearray((a + b) & 255 for a, b in zip(line, prev))
+        elif f == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
+        elif f == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b = prev[i]
+                c = prev[i - bpp] if i >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        counts.update(bytes(line[i:i + 3]) for i in range(0, stride, bpp))
+        prev = line
+    return width, height, counts
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def test_screenshot_shows_the_five_colours(tmp_path, extractor):
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium on PATH: `apt-get install -y chromium` (Debian) to run the screenshot check")
+    html = tmp_path / "view.html"
+    html.write_text(_page(extractor), encoding="utf-8")
+    png = tmp_path / "view.png"
+    profile = tempfile.mkdtemp(prefix="trialex-chromium-")
+    try:
+        proc = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars", f"--user-data-dir={profile}", f"--screenshot={png}", "--window-size=1200,800",
+             html.as_uri()],
+            capture_output=True, text=True, timeout=90)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    assert png.exists(), proc.stderr[-2000:]
+    width, height, counts = _read_png(png)
+    assert (width, height) == (1200, 800)
+    for kind, colour in COLOURS.items():
+        pixels = counts[bytes.fromhex(colour[1:])]
+        # a legend swatch is 12x12 = 144 pixels; a highlighted mention is several hundred more
+        assert pixels > 600, (kind, colour, pixels)
+    white = counts[b"\xff\xff\xff"]
+    assert white > 0.5 * width * height  # a page, not a blank or error screen
