@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .resources import read_tsv, trie_regex
+from .resources import cues, read_tsv, trie_regex
 
 _BIOSIMILAR_SUFFIX = re.compile(r"-[a-z]{4}$")  # anifrolumab-fnia → anifrolumab
 _SALTS = re.compile(
@@ -95,7 +95,7 @@ _NOT_A_DRUG = re.compile(
 _COMBINATION = re.compile(r",| and |/| with | plus ")
 
 
-def _entry_kind(data: dict) -> str:
+def _entry_kind(data: dict, inn_stem: re.Pattern[str]) -> str:
     """How far to trust an entry of the English lexicon, from its ids.
 
     - MeSH pharmacologic-action headings (tree D27) without a DrugBank id are classes
@@ -117,20 +117,17 @@ def _entry_kind(data: dict) -> str:
         return "guard"
     if not medline and mesh and all(t[:3] in _ENDOGENOUS_TREES for t in mesh):
         return "guard"  # peptides, proteins, enzymes, biological factors: "endothelin-1", "fibrin"
-    if not (medline or data.get("mesh_id") or data.get("smiles")) and not _INN_STEM.search(data.get("name", "").lower()):
+    if not (medline or data.get("mesh_id") or data.get("smiles")) and not inn_stem.search(data.get("name", "").lower()):
         return "guard"
     return "drug"
 
 
 _ENDOGENOUS_TREES = {"D12", "D23", "D08", "D13", "D10"}
-# Endings of INN stems (WHO): a DrugBank-only entry with one is a drug name, not an extract
-_INN_STEM = re.compile(
-    r"(?:mab|cept|kinra|nib|ciclib|parib|tide|gliflozin|gliptin|sartan|pril|olol|dipine|statin|"
-    r"prazole|vir|cillin|mycin|micin|cycline|floxacin|azole|dronate|parin|plase|relin|relix|"
-    r"lukast|setron|triptan|gepant|oxetine|apine|idone|pam|lam|caine|fentanil|profen|coxib|"
-    r"semide|thiazide|olone|sone|nide|limus|mustine|platin|rubicin|taxel|trexed|citabine|"
-    r"tropium|terol|imod|stim|poetin|ermin|ase|gene|cel|mofetil)(?:-[a-z]{4})?$"
-)
+def inn_stem_regex(word_start: str = "") -> re.Pattern[str]:
+    """A word ending with a WHO INN stem (cues.json drug/inn_stems), optionally with a
+    biosimilar suffix ("-fnia"); ``word_start`` is the pattern of what comes before the stem."""
+    stems = "|".join(sorted(cues()["drug"]["inn_stems"], key=len, reverse=True))
+    return re.compile(rf"{word_start}(?:{stems})(?:-[a-z]{{4}})?\b")
 
 
 def _clean_generic(name: str) -> str:
@@ -146,6 +143,7 @@ def load_lexicon() -> DrugLexicon:
     with bz2.open(str(pkl), "rb") as fh:
         data = pickle.load(fh)
     canon_data = data["drug_canonical_to_data"]
+    inn_stem = inn_stem_regex()
     # canonical names are lookup keys too ("iron" is a canonical but no variant key)
     entries = list(data["drug_variant_to_canonical"].items())
     entries += [(c, [c]) for c in canon_data if c not in data["drug_variant_to_canonical"]]
@@ -155,7 +153,7 @@ def load_lexicon() -> DrugLexicon:
         if not canonicals or _NOT_A_DRUG.search(canonicals[0]):
             continue
         cd = canon_data.get(canonicals[0], {})
-        kind = _entry_kind(cd)
+        kind = _entry_kind(cd, inn_stem)
         if kind == "block":
             continue
         if kind == "class":

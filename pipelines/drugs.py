@@ -9,7 +9,8 @@ Order of the passes (earlier passes win overlaps):
    boundaries so glued forms split ("CTX-AZA", "MMF2g/日").
 4. Unknown katakana names in drug context, named by transliteration against the English
    lexicon.
-5. Development codes in drug context ("SRT2104", "MK-0431").
+5. Development codes in drug context ("SRT2104", "MK-0431"), and English words with an
+   INN stem the lexicon lacks ("otilonium").
 Classes and groups ("steroids", "ステロイド") come out with ``class: true``; a class term
 wins over a drug name inside it ("ステロイドパルス" is not a drug, "calcineurin inhibitors"
 is not calcineurin).
@@ -24,7 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .base import DocState, state
-from .drug_lexicon import DrugLexicon, en_key, ja_fold, load_lexicon
+from .drug_lexicon import DrugLexicon, en_key, inn_stem_regex, ja_fold, load_lexicon
 from .resources import atoms, cue_regex, cues, trie_regex
 
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
@@ -66,6 +67,8 @@ class DrugRecognizer:
 
             self._translit = KatakanaTransliterator(sorted(self.lex.generic_names()))
         self._abbr_re = _abbr_regex(self.lex.abbreviations)
+        self._inn_word = inn_stem_regex(r"\b[A-Za-z][a-z]{3,}")
+        self._not_stems = tuple(cues()["drug"]["inn_stem_not"])
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
@@ -77,6 +80,7 @@ class DrugRecognizer:
         if self._translit is not None and st.has_japanese:
             self._unknown_katakana(st)
         self._codes(st)
+        self._inn_stems(st)
         st.mentions["drug"].sort(key=lambda m: m.start)
         return doc
 
@@ -248,6 +252,19 @@ class DrugRecognizer:
                 continue
             if ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40)):
                 st.add("drug", m.start(), m.end(), name=m.group(0).lower(), source="code")
+
+    def _inn_stems(self, st: DocState) -> None:
+        """English words the lexicon lacks but whose ending is an INN stem ("otilonium",
+        a new "-gliflozin"), in drug context: named by themselves."""
+        text = st.text
+        ctx = cue_regex("drug", "drug_context")
+        for m in self._inn_word.finditer(text):
+            word = m.group(0).lower()
+            if word in self.lex.en or word.endswith(self._not_stems) or not st.free(m.start(), m.end(), "drug"):
+                continue  # "nucleotide", "polypeptide" end like "-tide" drugs
+            if ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40)):
+                salt = _SALT_WORD.match(text, m.end())
+                st.add("drug", m.start(), salt.end() if salt else m.end(), name=word, source="inn_stem")
 
     # -- 4. unknown katakana ---------------------------------------------------------------
     def _unknown_katakana(self, st: DocState) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trialex.pipelines.drug_lexicon import ja_fold, load_lexicon
+from trialex.pipelines.drug_lexicon import ja_fold
 
 MMF_FORMS = ["MMF", "mycophenolate mofetil", "ミコフェノール酸モフェチル", "CellCept", "セルセプト"]
 CYC_FORMS = ["シクロホスファミド", "シクロフォスファミド", "IVC", "IVCY", "CYC", "CTX", "ｼｸﾛﾌｫｽﾌｧﾐﾄﾞ", "エンドキサン"]
@@ -110,15 +110,18 @@ UNLISTED = {"テゼペルマブ": "tezepelumab", "ボクロスポリン": "voclo
 
 
 @pytest.fixture(scope="module")
-def without_these_names():
-    """Remove the names from the loaded Japanese list for the duration of the test."""
-    lex = load_lexicon()
-    removed = {}
-    for ja in UNLISTED:
-        for key in [k for k in lex.ja if k.startswith(ja_fold(ja))]:
-            removed[key] = lex.ja.pop(key)
+def without_these_names(extractor):
+    """Remove the names from the Japanese list the running pipelines use, for these tests."""
+    lexicons = {id(nlp.get_pipe("trialex_drugs").lex): nlp.get_pipe("trialex_drugs").lex
+                for nlp in extractor.nlps.values()}
+    removed = []
+    for lex in lexicons.values():
+        for ja in UNLISTED:
+            for key in [k for k in lex.ja if k.startswith(ja_fold(ja))]:
+                removed.append((lex, key, lex.ja.pop(key)))
     yield
-    lex.ja.update(removed)
+    for lex, key, value in removed:
+        lex.ja[key] = value
 
 
 @pytest.mark.parametrize("ja, en", sorted(UNLISTED.items()))
