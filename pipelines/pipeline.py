@@ -1,8 +1,8 @@
 """Assembly of the trialex pipelines and the JSON result of one document.
 
 Two spaCy pipelines share the same components and differ only in the tokenizer:
-``spacy.blank("en")`` with a one-regex tokenizer and ``spacy.blank("ja")`` (SudachiPy,
-split mode A, chunked under Sudachi's 49,149-byte input limit), see tokenizer.py.  No statistical component runs by default: on the
+``spacy.blank("en")`` with a one-regex tokenizer and ``spacy.blank("ja")`` with SudachiPy
+(split mode A, chunked under Sudachi's 49,149-byte input limit), see tokenizer.py.  No statistical component runs by default: on the
 project's gold they would not change a single extraction, and ja_ginza costs 100x the time
 (docs/design.md).
 """
@@ -21,7 +21,7 @@ from . import doses, drugs, p_values, response_rates, trial_sizes  # noqa: F401 
 from .base import KINDS, DocState, Mention
 from .language import LANGS, detect
 from .normalize import normalize
-from .tokenizer import TEXT_KEY, ChunkedTokenizer, RegexTokenizer
+from .tokenizer import TEXT_KEY, RegexTokenizer, SudachiTokenizer
 
 COMPONENTS = (
     "trialex_normalizer",
@@ -58,7 +58,7 @@ def build_nlp(lang: str) -> Language:
         raise ValueError(f"unsupported language {lang!r}; expected one of {LANGS}")
     nlp = spacy.blank(lang)
     if lang == "ja":
-        nlp.tokenizer = ChunkedTokenizer(nlp.tokenizer, nlp.vocab)
+        nlp.tokenizer = SudachiTokenizer(nlp.vocab)
     else:
         nlp.tokenizer = RegexTokenizer(nlp.vocab)
     for name in COMPONENTS:

@@ -3,8 +3,11 @@
 - English: one regex pass (words, single punctuation marks, whitespace runs) instead of
   spaCy's affix rules: the extractors match on characters, the tokens serve displays and
   exports, and the rule tokenizer alone capped the pipeline below 300 abstracts/s.
-- Japanese: SudachiPy through spaCy's Japanese tokenizer, cut into chunks under Sudachi's
-  49,149-byte input limit and joined again, so long texts still tokenize with exact offsets.
+- Japanese: SudachiPy (split mode A) called directly, cut into chunks under Sudachi's
+  49,149-byte input limit, so long texts still tokenize with exact offsets. spaCy's own
+  Japanese tokenizer would also store each token's reading in the morphology table, which
+  ``nlp.memory_zone()`` does not free: a service would grow with every new word. No
+  component reads tags or readings.
 Both keep ``doc.text`` identical to the text sent.
 """
 
@@ -26,21 +29,26 @@ class RegexTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        words: list[str] = []
-        spaces: list[bool] = []
-        for m in _TOKEN.finditer(text):
-            tok = m.group()
-            if tok[0].isspace():
-                if words and not spaces[-1] and tok[0] == " ":
-                    spaces[-1] = True
-                    tok = tok[1:]
-                if not tok:
-                    continue
-            words.append(tok)
-            spaces.append(False)
-        doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc = _make_doc(self.vocab, (m.group() for m in _TOKEN.finditer(text)))
         doc.user_data[TEXT_KEY] = text
         return doc
+
+
+def _make_doc(vocab, pieces) -> Doc:
+    """A Doc from consecutive pieces of a text; a single space after a word becomes its
+    trailing space, any other whitespace a token of its own, so doc.text is the text."""
+    words: list[str] = []
+    spaces: list[bool] = []
+    for tok in pieces:
+        if tok[:1].isspace():
+            if words and not spaces[-1] and tok[0] == " ":
+                spaces[-1] = True
+                tok = tok[1:]
+            if not tok:
+                continue
+        words.append(tok)
+        spaces.append(False)
+    return Doc(vocab, words=words, spaces=spaces)
 
 
 @registry.tokenizers("trialex.RegexTokenizer.v1")
@@ -51,20 +59,22 @@ def create_regex_tokenizer():
     return make
 
 
-class ChunkedTokenizer:
-    """Wraps Sudachi: texts over its byte limit are cut at sentence ends and re-joined."""
+class SudachiTokenizer:
+    """Sudachi split mode A, chunked under its byte limit; surfaces only, no morphology."""
 
-    def __init__(self, inner, vocab, max_bytes: int = SUDACHI_MAX_BYTES - 1024) -> None:
-        self.inner = inner
+    def __init__(self, vocab, max_bytes: int = SUDACHI_MAX_BYTES - 1024) -> None:
+        from sudachipy import Dictionary, SplitMode
+
         self.vocab = vocab
         self.max_bytes = max_bytes
+        self._sudachi = Dictionary().tokenizer(mode=SplitMode.A)
 
     def __call__(self, text: str) -> Doc:
         if len(text) * 3 <= self.max_bytes or len(text.encode("utf-8")) <= self.max_bytes:
-            doc = self.inner(text)
+            chunks = [text]
         else:
-            docs = [self.inner(chunk) for chunk in split_for_sudachi(text, self.max_bytes)]
-            doc = Doc.from_docs(docs, ensure_whitespace=False)
+            chunks = split_for_sudachi(text, self.max_bytes)
+        doc = _make_doc(self.vocab, (m.surface() for chunk in chunks for m in self._sudachi.tokenize(chunk)))
         doc.user_data[TEXT_KEY] = text
         return doc
 

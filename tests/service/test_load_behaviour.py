@@ -107,14 +107,7 @@ def new_word_text(rng: random.Random, lang: str) -> str:
             f"が奏効した（P＝0.0{rng.randint(1, 9)}）。{kata}群")
 
 
-@pytest.mark.parametrize("lang", [
-    "en",
-    pytest.param("ja", marks=pytest.mark.xfail(strict=True, reason=(
-        "spaCy's Japanese tokenizer sets token.morph (Reading=...) for every token; the morphology "
-        "table is not freed by nlp.memory_zone(), so each new word's reading stays: about 2 strings "
-        "and 650 bytes per document of new words. Fix belongs in pipelines/tokenizer.py (no morph "
-        "features are used); reported to the lead."))),
-])
+@pytest.mark.parametrize("lang", ["en", "ja"])
 def test_vocabulary_does_not_grow_with_new_words(extractor, lang):
     rng = random.Random(5)
     strings = extractor.nlps[lang].vocab.strings
