@@ -11,6 +11,7 @@ an outcome cue and no veto cue stands in the clause (cues.json, response_rate).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -18,7 +19,7 @@ from spacy.tokens import Doc
 from .base import DocState, state
 from .linking import nearest_arm
 from .numbers import NUM, parse_number
-from .resources import cue_regex
+from .resources import atoms, cue_regex, cues, trie_regex
 
 _PCT = re.compile(rf"(?P<num>{NUM})\s*(?:%|percent\b|per\s+cent\b|パーセント)")
 _INT = r"\d{1,3}(?:,\d{3})+|\d+"
@@ -31,23 +32,25 @@ _PAIR_BEFORE = re.compile(
 )
 _PAIR_EN = re.compile(rf"(?P<x>{_INT})\s*(?:of|out of)\s*(?P<y>{_INT})(?![\d.,]\d)")
 _PAIR_JA = re.compile(rf"(?P<y>{_INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x>{_INT})\s*(?:例|症例|名|人)")
-# Not a share of a group: thresholds ("HbA1c < 7%", "at 60% intensity"), changes ("by 39%"),
-# averages ("a mean of 72 percent"), criteria ("20%/50%/70%", "the 5% responders").
-_BEFORE_VETO = re.compile(
-    r"(?:[<>≤≥]|<=|>=|\b(?:below|under|less than|more than|greater than|at least|above|over|of at least|"
-    r"at|up to|mean(?: of)?|median(?: of)?|average(?: of)?|to|difference(?: of)?|diff\.?|margin(?: of)?)|%\s*/|"
-    r"(?:increas|decreas|reduc|improv|ris|rose|fell|fall|declin|lower|rais|chang|differ|grew)\w*"
-    r"(?:\s*\([^()]{0,30}\))?(?:\s+[\w-]+){0,3}?\s+by)\s*$", re.I)
 # "13 of 25 patients (52%)", "142 例中 56 例が治療反応を得た（39.4%）" (not "(95% CI ...)")
 _PCT_FOLLOWS = re.compile(rf"(?:\s*(?:[A-Za-z\-]+\s+){{0,3}}?|[^。.()（）%]{{0,20}}?)[(\[（]\s*{NUM}\s*%(?!\s*(?:CI|C\.I|confiden|credib))")
 _LIST_JOIN = re.compile(r"(?:\band\b|\bvs\b|\bversus\b|\bor\b|,|;|compared with|と|、|対)", re.I)
 _SHARE_OF = re.compile(r"\s+of\s+(?:the\s+|all\s+)?(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects|children|women|men|people|individuals|eyes|cases)\b", re.I)
-_AFTER_VETO = re.compile(
-    r"\s*(?:CI\b|C\.I\.|CL\b|confiden|credib|percentage\s+points?|points?\b|/\s*\d|(?:of\s+)?predicted\b|"
-    r"(?:or\s+(?:more|greater)\s+)?(?:respon|improvement|reduction|decrease|increase|weight\s+loss|resolution)|"
-    r"(?:greater|higher|lower|more|less|fewer|larger|smaller)\b|"
-    r"(?:w/[vw]\s+)?(?:ointment|cream|gel|solution|eye\s*drops?|lotion|foam|spray|patch|w/[vw])\b|"
-    r"ポイント|未満|以下|以上|を超|信頼区間|改善率の差|レスポンダー|以上の改善|改善例|減少)", re.I)
+
+
+@lru_cache(maxsize=1)
+def _vetoes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Not a share of a group (cues.json response_rate): what stands right before the number
+    (thresholds "HbA1c < 7%", "at 60% intensity", averages "a mean of 72 percent", a change
+    "increased (P < 0.05) by 18%", criteria "20%/50%/70%") or right after it (CI bounds,
+    "percentage points", "% predicted", "the 5% responders", strengths "0.2% gel")."""
+    table = cues()["response_rate"]
+    words = rf"(?<![A-Za-z])(?:{trie_regex([atoms(w) for w in table['before_veto']])})"
+    change = (rf"\b(?:{trie_regex([atoms(w) for w in table['change_verbs']])})"
+              r"(?:\s*\([^()]{0,30}\))?(?:\s+[\w-]+){0,3}?\s+by")
+    before = re.compile(rf"(?:{words}|%\s*/|{change})\s*$", re.I)
+    after = re.compile(rf"\s*(?:/\s*\d|(?:{trie_regex([atoms(w) for w in table['after_veto']])})(?![A-Za-z]))", re.I)
+    return before, after
 
 
 @Language.factory("trialex_response_rates")
@@ -65,9 +68,10 @@ class ResponseRateExtractor:
             value = parse_number(m.group("num"))
             if not (0 <= value <= 100) or not st.free(m.start(), m.end(), "p_value", "dose"):
                 continue
-            if _AFTER_VETO.match(text, m.end()):
+            before_veto, after_veto = _vetoes()
+            if after_veto.match(text, m.end()):
                 continue
-            if _BEFORE_VETO.search(text[max(0, m.start() - 45):m.start()]) and not _SHARE_OF.match(text, m.end()):
+            if before_veto.search(text[max(0, m.start() - 45):m.start()]) and not _SHARE_OF.match(text, m.end()):
                 continue
             if _in_ci(text, m.start()) or _next_to_drug(st, m.start(), m.end()):
                 continue
@@ -108,7 +112,7 @@ class ResponseRateExtractor:
                 continue
             if st.sentence(last.start) != st.sentence(m.start()) or st.hits("response_rate", "exclude", last.end, m.start()):
                 continue
-            if _AFTER_VETO.match(text, m.end()) or _in_ci(text, m.start()):
+            if _vetoes()[1].match(text, m.end()) or _in_ci(text, m.start()):
                 continue
             attrs = {"percent": parse_number(m.group("num")), "outcome": last.attrs.get("outcome")}
             arm = nearest_arm(st, m.start(), m.end())
