@@ -24,7 +24,8 @@ test: setup
 	$(PY) -m pytest -q
 
 evaluate: setup
-	@for f in annotations/*.jsonl; do echo "== $$f"; $(VENV)/bin/trialex evaluate $$f; done
+	@for f in annotations/*.jsonl; do echo "== $$f"; $(VENV)/bin/trialex evaluate $$f --shared $(SHARED); done
+	$(PY) scripts/eval_shared_drugs.py --shared $(SHARED)
 
 bench: setup
 	$(PY) scripts/bench.py --shared $(SHARED)
