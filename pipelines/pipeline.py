@@ -93,6 +93,7 @@ class Extractor:
         results: list[dict | None] = [None] * len(batch)
         by_lang: dict[str, list[int]] = {}
         for i, rec in enumerate(batch):
+            check_text(rec["text"])
             by_lang.setdefault(self.resolve_lang(rec["text"], rec.get("lang")), []).append(i)
         for lang, idxs in by_lang.items():
             nlp = self.nlps[lang]
@@ -106,6 +107,16 @@ class Extractor:
                     results[i] = doc_to_result(doc, batch[i].get("id"), lang, ms)
                     t0 = time.perf_counter()
         return results  # type: ignore[return-value]
+
+
+def check_text(text: object) -> None:
+    """A clear error for what the tokenizers cannot take (not a str, lone surrogates)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"text has an unpaired surrogate U+{ord(text[exc.start]):04X} at character {exc.start}") from None
 
 
 def doc_to_result(doc: Doc, doc_id: str | None, lang: str, elapsed_ms: float | None = None) -> dict:

@@ -31,6 +31,7 @@ import traceback
 HANDLER_NAME = "trialex-json"
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _STANDARD = set(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))) | {"message", "asctime"}
+_STANDARD |= {"color_message"}  # uvicorn's copy of the message with terminal colours
 TEXT_FIELDS = frozenset({"text", "texts", "body", "documents"})
 
 

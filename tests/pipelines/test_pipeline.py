@@ -72,3 +72,10 @@ def test_results_are_json_serialisable(extract):
 def test_empty_text_gives_empty_result(extractor, text):
     r = extractor.extract(text, "auto")
     assert all(r[k] == [] for k in ("drugs", "doses", "trial_sizes", "response_rates", "p_values"))
+
+
+@pytest.mark.parametrize("text, error", [("P = 0.01 \ud800", ValueError), (b"P = 0.01", TypeError), (None, TypeError)])
+def test_unusable_text_is_a_clear_error(extractor, text, error):
+    with pytest.raises(error, match="surrogate|string"):
+        extractor.extract(text, "en")
+    assert extractor.extract("P = 0.01", "en")["p_values"][0]["value"] == 0.01  # still works
