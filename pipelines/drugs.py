@@ -25,7 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .base import DocState, state
-from .drug_lexicon import DrugLexicon, en_key, inn_stem_regex, ja_fold, load_lexicon
+from .drug_lexicon import DrugLexicon, en_key, ja_fold, load_lexicon
 from .resources import atoms, cue_regex, cues, trie_regex
 
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
@@ -44,6 +44,7 @@ _SALT_WORD = re.compile(
     r"besylate|besilate|tartrate|citrate|fumarate|succinate|acetate|phosphate|bromide|dihydrochloride|"
     r"monohydrate|hydrate)\b(?!\s+(?:level|concentration|intake|excretion|channel))", re.I)
 _CODE = re.compile(r"(?<![\w-])[A-Z]{2,5}-?\d{3,6}[A-Z]?(?![\w-])")
+_LONG_WORD = re.compile(r"\b[A-Za-z][a-z]{5,}\b")
 _ACRONYM_TAIL = re.compile(r"-[A-Z0-9]")  # "POM-O", not "MMF-treated"
 _AMOUNT_AFTER = re.compile(r"\s*\d")  # "ペムブロリズマブ 200mg"
 _DEFINITION = re.compile(
@@ -67,7 +68,7 @@ class DrugRecognizer:
 
             self._translit = KatakanaTransliterator(sorted(self.lex.generic_names()))
         self._abbr_re = _abbr_regex(self.lex.abbreviations)
-        self._inn_word = inn_stem_regex(r"\b[A-Za-z][a-z]{3,}")
+        self._stems = tuple(cues()["drug"]["inn_stems"])
         self._not_stems = tuple(cues()["drug"]["inn_stem_not"])
 
     def __call__(self, doc: Doc) -> Doc:
@@ -258,10 +259,14 @@ class DrugRecognizer:
         a new "-gliflozin"), in drug context: named by themselves."""
         text = st.text
         ctx = cue_regex("drug", "drug_context")
-        for m in self._inn_word.finditer(text):
+        for m in _LONG_WORD.finditer(text):
             word = m.group(0).lower()
-            if word in self.lex.en or word.endswith(self._not_stems) or not st.free(m.start(), m.end(), "drug"):
+            if not word.endswith(self._stems) or word in self.lex.en or word.endswith(self._not_stems):
                 continue  # "nucleotide", "polypeptide" end like "-tide" drugs
+            if not any(word.endswith(stem) and len(word) - len(stem) >= 3 for stem in self._stems):
+                continue  # "except" is no "-cept"
+            if not st.free(m.start(), m.end(), "drug"):
+                continue
             if ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40)):
                 salt = _SALT_WORD.match(text, m.end())
                 st.add("drug", m.start(), salt.end() if salt else m.end(), name=word, source="inn_stem")
