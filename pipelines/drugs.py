@@ -46,7 +46,7 @@ _SALT_WORD = re.compile(
 _CODE = re.compile(r"(?<![\w-])[A-Z]{2,5}-?\d{3,6}[A-Z]?(?![\w-])")
 _LONG_WORD = re.compile(r"\b[A-Za-z][a-z]{5,}\b")
 _ACRONYM_TAIL = re.compile(r"-[A-Z0-9]")  # "POM-O", not "MMF-treated"
-_AMOUNT_AFTER = re.compile(r"\s*\d")  # "ペムブロリズマブ 200mg"
+_AMOUNT_AFTER = re.compile(r"\s*[:：]?\s*\d")  # "ペムブロリズマブ 200mg", "IVC：0.5-1.0 g/m2"
 _DEFINITION = re.compile(
     r"(?:\s+\d[\d.,]*\s*[^\s()（）\d]{1,8})?"  # a strength between: "calcipotriol 50 μg/g (Cal)"
     r"\s*[(（]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-]{0,9}[A-Za-z0-9]|[A-Z])"

@@ -169,7 +169,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             body["error"] = engine.error
         return JSONResponse(body, status_code=503)
 
-    @app.post("/v1/extract", response_model=ExtractResult, response_model_exclude_none=True, tags=["extract"],
+    @app.post("/v1/extract", response_model=ExtractResult, response_model_exclude_unset=True, tags=["extract"],
               dependencies=[Depends(require_read)])
     def extract(req: ExtractRequest) -> dict:
         """Extract the five kinds from one abstract."""
@@ -178,7 +178,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         with engine.lock:
             return extractor.extract(req.text, req.lang, req.id)
 
-    @app.post("/v1/extract/batch", response_model=BatchResult, response_model_exclude_none=True, tags=["extract"],
+    @app.post("/v1/extract/batch", response_model=BatchResult, response_model_exclude_unset=True, tags=["extract"],
               dependencies=[Depends(require_read)])
     def extract_batch(req: BatchRequest) -> dict:
         """Extract from several abstracts (run through nlp.pipe); results in input order."""

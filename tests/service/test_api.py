@@ -113,3 +113,14 @@ def test_openapi_has_examples_in_both_languages(client):
     examples = schema["components"]["schemas"]["ExtractRequest"]["examples"]
     assert {e["lang"] for e in examples} >= {"ja"}
     assert any("patients" in e["text"] for e in examples)
+
+
+def test_spec_examples_end_to_end(client):
+    text = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。IVC：0.5-1.0 g/m2/月。"
+    body = client.post("/v1/extract", json={"text": text}).json()
+    assert body["id"] is None  # the key is always there, even when no id was sent
+    dose = body["doses"][0]
+    assert (dose["text"], dose["normalized"]) == ("0.5-1.0 g/m2/月", {"min": 500, "max": 1000, "unit": "mg/m2/month"})
+    assert body["drugs"][dose["drug"]]["text"] == "IVC"
+    assert [(d["text"], d["name"]) for d in body["drugs"]] == [("MMF", "mycophenolate mofetil"), ("IVC", "cyclophosphamide")]
+    assert "frequency" not in dose  # absent attributes are left out, not null
