@@ -40,6 +40,8 @@ def _make_doc(vocab, pieces) -> Doc:
     words: list[str] = []
     spaces: list[bool] = []
     for tok in pieces:
+        if not tok:
+            continue  # Sudachi gives an empty morpheme after some characters ("㎤")
         if tok[:1].isspace():
             if words and not spaces[-1] and tok[0] == " ":
                 spaces[-1] = True
@@ -75,6 +77,8 @@ class SudachiTokenizer:
         else:
             chunks = split_for_sudachi(text, self.max_bytes)
         doc = _make_doc(self.vocab, (m.surface() for chunk in chunks for m in self._sudachi.tokenize(chunk)))
+        if len(doc.text) != len(text):  # surfaces that do not add up to the text: never lose it
+            doc = _make_doc(self.vocab, (m.group() for m in _TOKEN.finditer(text)))
         doc.user_data[TEXT_KEY] = text
         return doc
 
