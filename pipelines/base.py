@@ -23,9 +23,6 @@ class Mention:
     end: int
     attrs: dict = field(default_factory=dict)
 
-    def overlaps(self, other: "Mention") -> bool:
-        return self.start < other.end and other.start < self.end
-
 
 # Sentence ends: Japanese full stop, or ./!/? + space + a capital/digit/opening
 # character, or a line break.  Decimal points never end a sentence (no space after).

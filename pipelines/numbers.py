@@ -35,7 +35,6 @@ _WORD = trie_regex([[c for c in w] for w in list(_UNITS) + list(_TENS) + list(_S
 NUMBER_WORDS = (
     rf"(?:(?:{_WORD})(?:(?:\s+and\s+|\s+|-)(?:{_WORD}))*)"
 )
-NUMBER_WORDS_RE = re.compile(rf"\b{NUMBER_WORDS}\b", re.IGNORECASE)
 
 
 def parse_number(s: str) -> float:

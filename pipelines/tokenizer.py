@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import registry
 
 SUDACHI_MAX_BYTES = 49149
 TEXT_KEY = "trialex_text"  # the text sent, kept so that nothing re-joins the tokens for it
@@ -51,14 +49,6 @@ def _make_doc(vocab, pieces) -> Doc:
         words.append(tok)
         spaces.append(False)
     return Doc(vocab, words=words, spaces=spaces)
-
-
-@registry.tokenizers("trialex.RegexTokenizer.v1")
-def create_regex_tokenizer():
-    def make(nlp: Language) -> RegexTokenizer:
-        return RegexTokenizer(nlp.vocab)
-
-    return make
 
 
 class SudachiTokenizer:

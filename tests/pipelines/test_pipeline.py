@@ -107,3 +107,19 @@ def test_random_text_never_breaks_offsets(extractor):
                 for m in r[kind]:
                     assert 0 <= m["start"] < m["end"] <= len(text)
                     assert text[m["start"]:m["end"]] == m["text"]
+
+
+def test_components_are_spacy_entry_points():
+    """Any spaCy pipeline can add the components by name (entry points, as GiNZA does)."""
+    from importlib.metadata import entry_points
+
+    import spacy
+
+    names = {ep.name for ep in entry_points(group="spacy_factories") if ep.value.startswith("trialex.")}
+    assert names == {"trialex_normalizer", "trialex_drugs", "trialex_p_values", "trialex_doses",
+                     "trialex_trial_sizes", "trialex_response_rates"}
+    nlp = spacy.blank("en")
+    for name in sorted(names, key=lambda n: n != "trialex_normalizer"):
+        nlp.add_pipe(name)
+    doc = nlp("Twenty-eight patients received MMF 2 g/day (P = 0.04).")
+    assert [m.attrs["value"] for m in doc._.trialex.mentions["p_value"]] == [0.04]
