@@ -205,10 +205,10 @@ class DrugRecognizer:
             if d.attrs.get("class"):
                 continue
             m = _DEFINITION.match(text, d.end)
-            if m and _in_combination(st, d):
+            chain = _combination(st, d) if m else [d]
+            if len(chain) > 1:
                 # "artemether-lumefantrine (ALN)", "A/B (AB)": a fixed combination, one drug;
                 # "busulfan plus fludarabine (BuFlu)", "FEC" after three drugs: a regimen
-                chain = _combination(st, d)
                 joined = "".join(text[a.end:b.start] for a, b in zip(chain, chain[1:]))
                 if not self.lex.en.get(en_key(m.group("abbr"))):
                     if len(chain) == 2 and joined.strip() in ("-", "–", "/"):
@@ -301,13 +301,6 @@ def _combination(st: DocState, drug) -> list:
             break
         chain.insert(0, d)
     return chain
-
-
-def _in_combination(st: DocState, drug) -> bool:
-    """The drug closes a list of drugs ("A, B and C", "A/B", "A＋B")."""
-    before = [d for d in st.mentions["drug"] if d.end <= drug.start and not d.attrs.get("class")]
-    return bool(before) and drug.start - before[-1].end <= 8 and bool(
-        _JOINER.match(st.text[before[-1].end:drug.start]))
 
 
 @lru_cache(maxsize=1)
