@@ -17,7 +17,7 @@ from .resources import cue_regex
 _OF_DRUG = re.compile(r"\s*(?:of|the|oral|intravenous|IV|i\.v\.|の|\s)*\s*")
 
 
-def arm_candidates(st: DocState, c0: int, c1: int) -> list[tuple[int, int, str]]:
+def _arm_candidates(st: DocState, c0: int, c1: int) -> list[tuple[int, int, str]]:
     arms = [(d.start, d.end, d.attrs["name"]) for d in st.mentions["drug"]
             if not d.attrs.get("class") and c0 <= d.start < c1]
     for m in cue_regex("trial_size", "arm_groups").finditer(st.text, c0, c1):
@@ -29,7 +29,7 @@ def arm_candidates(st: DocState, c0: int, c1: int) -> list[tuple[int, int, str]]
 def nearest_arm(st: DocState, start: int, end: int, window: int = 40) -> str | None:
     """The arm a number at [start, end) belongs to, or None when the clause names none or several."""
     c0, c1 = st.clause(start)
-    arms = [a for a in arm_candidates(st, max(c0, start - window), min(c1, end + window))]
+    arms = _arm_candidates(st, max(c0, start - window), min(c1, end + window))
     names = {a[2] for a in arms}
     if len(names) == 1:
         return names.pop()
