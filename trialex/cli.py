@@ -1,4 +1,4 @@
-"""The `trialex` command: serve, extract, evaluate."""
+"""The `trialex` command: serve, extract, evaluate (and batch, export, view, curation from their modules)."""
 
 from __future__ import annotations
 
