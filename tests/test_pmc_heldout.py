@@ -1,10 +1,10 @@
-"""Checks of the stand-off held-out gold sets annotations/pmc_heldout.jsonl and
-annotations/pmc_heldout2.jsonl (docs/heldout.md).
+"""Checks of the stand-off held-out gold sets annotations/pmc_heldout.jsonl,
+annotations/pmc_heldout2.jsonl and annotations/pmc_heldout3.jsonl (docs/heldout.md).
 
 The files hold offsets and values only: the texts are real PMC abstracts in
 shared/corpora/pmc-rct-abstracts, which may not be copied into this repo.  The
 structure is checked always; the spans against the texts only where shared/ is there.
-Every check runs on both sets (parametrized); the two sets must not share an abstract.
+Every check runs on every set (parametrized); no two sets may share an abstract.
 """
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ANN = ROOT / "annotations"
 SOURCE = "pmc-rct-abstracts"
-SAMPLE_SIZE = 30
+SAMPLE_SIZE = 30  # the first two sets; a set's own "count" overrides it
 # How each set was drawn: random.Random(seed).sample(range(n), draw) over the corpus's
-# line indices, ids of the excluded sets dropped, the first SAMPLE_SIZE kept in order;
+# line indices, ids of the excluded sets dropped, the first "count" kept in order;
 # build_args rebuild the set with annotations/build_pmc.py from its markup directory.
 SETS = {
     "pmc_heldout.jsonl": {
@@ -38,7 +38,19 @@ SETS = {
         "build_args": ["--seed", "7042", "--draw", "40", "--count", "30",
                        "--exclude-from", str(ANN / "pmc_heldout.jsonl")],
     },
+    "pmc_heldout3.jsonl": {
+        "seed": 99, "draw": 30, "count": 20,
+        "exclude": ("pmc_heldout.jsonl", "pmc_heldout2.jsonl"),
+        "markup": Path("/tmp/pmc_markup3"),
+        "build_args": ["--seed", "99", "--draw", "30", "--count", "20",
+                       "--exclude-from", str(ANN / "pmc_heldout.jsonl"),
+                       "--exclude-from", str(ANN / "pmc_heldout2.jsonl")],
+    },
 }
+
+
+def _count(name: str) -> int:
+    return SETS[name].get("count", SAMPLE_SIZE)
 KEYS = ["id", "lang", "source", "text_sha256", "drug", "dose", "trial_size",
         "response_rate", "p_value", "ignore"]
 KINDS = KEYS[4:]
@@ -88,7 +100,7 @@ def texts(heldout) -> dict[str, str]:
     out = {}
     for i in picked:
         rec = json.loads(lines[i])
-        if rec["id"] not in excluded and len(out) < SAMPLE_SIZE:
+        if rec["id"] not in excluded and len(out) < _count(heldout):
             out[rec["id"]] = rec["text"]
     return out  # insertion order = sample order
 
@@ -115,8 +127,8 @@ def _words(s: str) -> int:
 # -------------------------------------------------------------------- structure
 
 
-def test_records_and_keys(gold):
-    assert len(gold) == SAMPLE_SIZE
+def test_records_and_keys(heldout, gold):
+    assert len(gold) == _count(heldout)
     ids = [r["id"] for r in gold]
     assert len(set(ids)) == len(ids)
     for r in gold:
@@ -172,7 +184,7 @@ def test_every_kind_is_present(gold):
 
 def test_sets_are_disjoint():
     ids = {name: {r["id"] for r in _load(name)} for name in SETS}
-    assert all(len(v) == SAMPLE_SIZE for v in ids.values())
+    assert all(len(v) == _count(name) for name, v in ids.items())
     names = list(SETS)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
