@@ -136,12 +136,18 @@ def _clean_generic(name: str) -> str:
     return _BIOSIMILAR_SUFFIX.sub("", name)
 
 
+def read_english_lexicon() -> dict:
+    """The dictionary shipped in drug-named-entity-recognition, read straight from its pickle
+    (its module would also build a fuzzy n-gram index we do not need)."""
+    pkl = importlib.resources.files("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
+    with bz2.open(str(pkl), "rb") as fh:
+        return pickle.load(fh)
+
+
 @lru_cache(maxsize=1)
 def load_lexicon() -> DrugLexicon:
     lex = DrugLexicon()
-    pkl = importlib.resources.files("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
-    with bz2.open(str(pkl), "rb") as fh:
-        data = pickle.load(fh)
+    data = read_english_lexicon()
     canon_data = data["drug_canonical_to_data"]
     inn_stem = inn_stem_regex()
     # canonical names are lookup keys too ("iron" is a canonical but no variant key)

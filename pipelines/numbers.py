@@ -18,6 +18,8 @@ EXP = r"\s*[×xX*]\s*10\s*\^?\s*[-]\s*\d+|[eE][-+]?\d+"
 NUM_SCI = rf"(?:(?:{NUM})(?:{EXP})?|10\s*\^?\s*-\s*\d+(?![\d.]))"
 
 NUM_RE = re.compile(NUM)
+# a whole count: "370", "1,726" (thousands groups only when complete)
+INT = r"\d{1,3}(?:,\d{3})+(?![\d])|\d+"
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

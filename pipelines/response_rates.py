@@ -18,20 +18,19 @@ from spacy.tokens import Doc
 
 from .base import DocState, state
 from .linking import nearest_arm
-from .numbers import NUM, parse_number
+from .numbers import INT, NUM, parse_number
 from .resources import atoms, cue_regex, cues, trie_regex
 
 _PCT = re.compile(rf"(?P<num>{NUM})\s*(?:%|percent\b|per\s+cent\b|パーセント)")
-_INT = r"\d{1,3}(?:,\d{3})+|\d+"
 # "16 of 71 patients (" / "73/116 [" / "185 例中 104 例（" / "104 例（" right before the percentage
 _PAIR_BEFORE = re.compile(
-    rf"(?:(?P<x>{_INT})\s*(?:of|/|out of)\s*(?P<y>{_INT})(?:\s+[A-Za-z\-]+){{0,3}}"
-    rf"|(?P<y2>{_INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{_INT})\s*(?:例|症例|名|人)?"
-    rf"|(?P<x3>{_INT})\s*(?:例|症例|名|人|patients|participants|subjects))"
+    rf"(?:(?P<x>{INT})\s*(?:of|/|out of)\s*(?P<y>{INT})(?:\s+[A-Za-z\-]+){{0,3}}"
+    rf"|(?P<y2>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{INT})\s*(?:例|症例|名|人)?"
+    rf"|(?P<x3>{INT})\s*(?:例|症例|名|人|patients|participants|subjects))"
     rf"\s*[(\[（]\s*$"
 )
-_PAIR_EN = re.compile(rf"(?P<x>{_INT})\s*(?:of|out of)\s*(?P<y>{_INT})(?![\d.,]\d)")
-_PAIR_JA = re.compile(rf"(?P<y>{_INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x>{_INT})\s*(?:例|症例|名|人)")
+_PAIR_EN = re.compile(rf"(?P<x>{INT})\s*(?:of|out of)\s*(?P<y>{INT})(?![\d.,]\d)")
+_PAIR_JA = re.compile(rf"(?P<y>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x>{INT})\s*(?:例|症例|名|人)")
 # "13 of 25 patients (52%)", "142 例中 56 例が治療反応を得た（39.4%）" (not "(95% CI ...)")
 _PCT_FOLLOWS = re.compile(rf"(?:\s*(?:[A-Za-z\-]+\s+){{0,3}}?|[^。.()（）%]{{0,20}}?)[(\[（]\s*{NUM}\s*%(?!\s*(?:CI|C\.I|confiden|credib))")
 _LIST_JOIN = re.compile(r"(?:\band\b|\bvs\b|\bversus\b|\bor\b|,|;|compared with|と|、|対)", re.I)

@@ -34,11 +34,9 @@ running minimum). Score = 1 - (cost + 0.3) / max(len(English key), kana consonan
 
 from __future__ import annotations
 
-import bz2
 import csv
 import importlib.resources
 import math
-import pickle
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -574,10 +572,9 @@ class KatakanaTransliterator:
 
 @lru_cache(maxsize=1)
 def _english_names_cached() -> tuple[str, ...]:
-    pkl = importlib.resources.files("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
-    with bz2.open(str(pkl), "rb") as fh:
-        data = pickle.load(fh)
-    return tuple(n for n in data["drug_canonical_to_data"] if "," not in n and " and " not in n)
+    from .drug_lexicon import read_english_lexicon
+
+    return tuple(n for n in read_english_lexicon()["drug_canonical_to_data"] if "," not in n and " and " not in n)
 
 
 def load_english_names() -> list[str]:

@@ -18,22 +18,21 @@ from spacy.tokens import Doc
 
 from .base import DocState, state
 from .linking import nearest_arm
-from .numbers import NUM, NUMBER_WORDS, as_int, parse_number, parse_number_words
+from .numbers import INT, NUM, NUMBER_WORDS, as_int, parse_number, parse_number_words
 from .resources import atoms, cue_regex, cues, trie_regex
 
-_INT = r"\d{1,3}(?:,\d{3})+(?![\d])|\d+"
 _PCT_AFTER = re.compile(rf"\s*[(\[（]\s*(?:{NUM})\s*%")
 _PCT_BEFORE = re.compile(rf"(?:{NUM})\s*%\s*[(\[（]\s*$")  # "25.0% (7/28)"
 _ASSIGN_WORDS = r"(?:randomly\s+)?(?:randomi[sz]ed|assigned|allocated|included|enrolled|analy[sz]ed|recruited|evaluable|treated)"
 _NOT_PEOPLE = (r"(?!(?:or|and|of|in|at|from|with|more|less|than|hospitals?|cent(?:re|er)s?|sites?|clinics?|"
                r"practices?|wards?|trials?|studies|countries|units|cycles?|doses?|weeks?|days?|months?|years?)\b)")
-_BARE = re.compile(rf"(?P<num>{_INT})(?:\s+{_NOT_PEOPLE}[A-Za-z][\w‐-]*){{0,4}}?\s+(?:(?:were|was)\s+{_ASSIGN_WORDS}|formed|comprised|constituted)\b")
-_AND_TO = re.compile(rf"(?:\s+(?:to|into|in)\s+[^\d,;.()]{{1,40}}?)?\s*(?:,|and|,\s*and)\s+(?P<num>{_INT})\s+(?:to|in|into|were|was|placebo|vehicle|control|controls)\b")
+_BARE = re.compile(rf"(?P<num>{INT})(?:\s+{_NOT_PEOPLE}[A-Za-z][\w‐-]*){{0,4}}?\s+(?:(?:were|was)\s+{_ASSIGN_WORDS}|formed|comprised|constituted)\b")
+_AND_TO = re.compile(rf"(?:\s+(?:to|into|in)\s+[^\d,;.()]{{1,40}}?)?\s*(?:,|and|,\s*and)\s+(?P<num>{INT})\s+(?:to|in|into|were|was|placebo|vehicle|control|controls)\b")
 _ASSIGN = re.compile(rf"\b{_ASSIGN_WORDS}\b|\b(?:randomi[sz]ation|allocation)\b", re.I)
 _BASELINE_PAREN = re.compile(r"\b(?:age[ds]?|years?|yr|female|male|women|men)\b|%", re.I)
 _PAREN = re.compile(r"[(（][^()（）]{3,160}[)）]")
-_ARM_ITEM = re.compile(rf"(?:^|[;,；，]|\band\b)\s*(?P<arm>[^\d;,；，()]{{2,60}}?)\s*(?:,|:|：|=|n\s*=)?\s*(?P<num>{_INT})(?=\s*(?:[;,；，)）]|and\b|$))")
-_N_EQ = re.compile(rf"(?<![A-Za-z])[nN]\s*=\s*(?P<num>{_INT})(?![\d.])")
+_ARM_ITEM = re.compile(rf"(?:^|[;,；，]|\band\b)\s*(?P<arm>[^\d;,；，()]{{2,60}}?)\s*(?:,|:|：|=|n\s*=)?\s*(?P<num>{INT})(?=\s*(?:[;,；，)）]|and\b|$))")
+_N_EQ = re.compile(rf"(?<![A-Za-z])[nN]\s*=\s*(?P<num>{INT})(?![\d.])")
 
 
 _MID = r"(?:\s+(?!(?:of|and|or|to|in|with|were|was|who|had|the)\b)[a-z][a-z\-]*)"
@@ -50,12 +49,12 @@ class _Patterns(NamedTuple):
 @lru_cache(maxsize=1)
 def _patterns() -> _Patterns:
     counter = trie_regex([atoms(w) for w in cues()["trial_size"]["counter"]])
-    before_counter = re.compile(rf"(?P<num>{_INT}|{NUMBER_WORDS})(?P<mid>{_MID}{{0,3}})\s+$", re.IGNORECASE)
+    before_counter = re.compile(rf"(?P<num>{INT}|{NUMBER_WORDS})(?P<mid>{_MID}{{0,3}})\s+$", re.IGNORECASE)
     counter_re = re.compile(rf"(?<![A-Za-z])(?:{counter})(?![A-Za-z])", re.IGNORECASE)
     counter_after = re.compile(rf"{_MID}{{0,2}}\s+(?:{counter})(?![A-Za-z])", re.IGNORECASE)
     ja_counter = "|".join(sorted((re.escape(w) for w in cues()["trial_size"]["ja_counter"]), key=len, reverse=True))
-    ja = re.compile(rf"(?<![\d.,])(?P<num>{_INT})\s*(?P<counter>{ja_counter})(?!目|間|年|日|回|分|以上|未満|数|程度)")
-    frac = re.compile(rf"(?<![\w.,/])(?P<x>{_INT})\s*(?P<sep>of|/|out of)\s*(?P<y>{_INT})(?![\d.,]\d|\s*[/-]\s*\d)")
+    ja = re.compile(rf"(?<![\d.,])(?P<num>{INT})\s*(?P<counter>{ja_counter})(?!目|間|年|日|回|分|以上|未満|数|程度)")
+    frac = re.compile(rf"(?<![\w.,/])(?P<x>{INT})\s*(?P<sep>of|/|out of)\s*(?P<y>{INT})(?![\d.,]\d|\s*[/-]\s*\d)")
     return _Patterns(counter_re, before_counter, counter_after, ja, frac)
 
 
