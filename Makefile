@@ -24,7 +24,7 @@ test: setup
 	$(PY) -m pytest -q
 
 evaluate: setup
-	@for f in annotations/*.jsonl; do echo "== $$f"; $(VENV)/bin/trialex evaluate $$f --shared $(SHARED); done
+	$(VENV)/bin/trialex evaluate --shared $(SHARED)   # every set of annotations/sets.json, test splits first
 	$(PY) scripts/eval_shared_drugs.py --shared $(SHARED)
 
 bench: setup

@@ -80,6 +80,7 @@ def _norm(s: str) -> str:
     s = unicodedata.normalize("NFKC", s)
     s = s.replace("·", ".").replace("−", "-").replace("–", "-").replace("〜", "~")
     s = re.sub(r"(?<=\d),(?=\d{3})", "", s)
+    s = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", s)  # "17 707 men" (NFKC made thin spaces plain)
     return s
 
 

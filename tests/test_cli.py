@@ -32,6 +32,27 @@ def test_evaluate_on_project_gold(tmp_path):
     report = json.loads(out)
     assert report["documents"] == 3
     assert set(report["kinds"]) == {"drug", "dose", "trial_size", "response_rate", "p_value"}
-    assert 0.0 <= report["macro_f1"] <= 1.0
+    # the command's figures are the scorer's on the same documents, with an interval around them
+    from trialex.evaluation import score_gold
+    from trialex.pipelines.pipeline import Extractor
+    direct = score_gold(Extractor(), [json.loads(line) for line in lines]).as_dict()
+    assert report["macro_f1"] == direct["macro_f1"]
+    for kind, k in report["kinds"].items():
+        assert (k["tp"], k["fp"], k["fn"]) == tuple(direct["kinds"][kind][x] for x in ("tp", "fp", "fn"))
+        lo, hi = k["f1_ci95"]
+        assert lo <= k["f1"] <= hi
     errors = run("evaluate", str(gold), "--errors").stdout.splitlines()
     assert errors[-1].startswith("documents: 3")
+
+
+def test_evaluate_without_a_file_prints_every_set_with_its_role_test_first(tmp_path):
+    lines = (ROOT / "annotations" / "en.jsonl").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "a.jsonl").write_text(lines[0] + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(lines[1] + "\n", encoding="utf-8")
+    sets = {"sets": [{"file": "a.jsonl", "lang": "en", "role": "train"},
+                     {"file": "b.jsonl", "lang": "en", "role": "test"},
+                     {"file": "c.jsonl", "lang": "ja", "role": "dev"}]}
+    (tmp_path / "sets.json").write_text(json.dumps(sets), encoding="utf-8")
+    rows = run("evaluate", "--sets", str(tmp_path / "sets.json")).stdout.splitlines()
+    assert [r.split()[:2] for r in rows[1:]] == [["b.jsonl", "test"], ["c.jsonl", "dev"], ["a.jsonl", "train"]]
+    assert "not built yet" in rows[2] and rows[1].split()[3] == "1"

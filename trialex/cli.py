@@ -66,15 +66,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from trialex.evaluation import attach_texts, score
+    from trialex.evaluation import evaluate_sets, load_gold, read_sets, score_gold
     from trialex.pipelines.pipeline import Extractor
 
-    golds = [json.loads(ln) for ln in Path(args.gold).read_text(encoding="utf-8").splitlines() if ln.strip()]
-    golds = attach_texts(golds, Path(args.shared))
     extractor = Extractor()
-    results = list(extractor.extract_many({"id": g.get("id"), "text": g["text"], "lang": g.get("lang", "auto")}
-                                          for g in golds))
-    report = score(golds, results)
+    shared = Path(args.shared)
+    if not args.gold:
+        rows = evaluate_sets(extractor, read_sets(Path(args.sets)), shared)
+        print(json.dumps(rows, ensure_ascii=False, indent=1) if args.json else _sets_table(rows))
+        return 0
+    report = score_gold(extractor, load_gold(Path(args.gold), shared))
     if args.errors:
         for e in report.errors:
             if args.kind and e["kind"] != args.kind:
@@ -85,6 +86,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         print(report.table())
     return 0
+
+
+def _sets_table(rows: list[dict]) -> str:
+    from trialex.evaluation import KINDS
+
+    short = {"drug": "drug", "dose": "dose", "trial_size": "size", "response_rate": "rate", "p_value": "p"}
+    head = f"{'set':<20}{'role':<7}{'lang':<5}{'docs':>5}" + "".join(f"{short[k]:>7}" for k in KINDS)
+    lines = [head + f"{'macro-F1':>10}  95% CI"]
+    for r in rows:
+        if "missing" in r:
+            lines.append(f"{r['file']:<20}{r['role']:<7}{r['lang']:<5}  (not built yet)")
+            continue
+        s = r["scores"]
+        ci = s["macro_f1_ci95"]
+        lines.append(f"{r['file']:<20}{r['role']:<7}{r['lang']:<5}{s['documents']:>5}"
+                     + "".join(f"{s['kinds'][k]['f1']:>7.3f}" for k in KINDS)
+                     + f"{s['macro_f1']:>10.3f}  [{ci[0]:.3f}, {ci[1]:.3f}]")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,8 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("-o", "--output", help="write results here instead of stdout")
     e.set_defaults(func=cmd_extract)
 
-    v = sub.add_parser("evaluate", help="score the pipeline on gold JSONL (the spec's format)")
-    v.add_argument("gold")
+    v = sub.add_parser("evaluate", help="score the pipeline on gold JSONL (the spec's format); "
+                       "without a file, every set of annotations/sets.json with its role")
+    v.add_argument("gold", nargs="?", help="one gold file (default: every set listed in --sets)")
+    v.add_argument("--sets", default="annotations/sets.json",
+                   help="the list of gold sets and their roles (default annotations/sets.json)")
     v.add_argument("--errors", action="store_true", help="list every miss (FN) and false positive (FP)")
     v.add_argument("--kind", choices=["drug", "dose", "trial_size", "response_rate", "p_value"],
                    help="with --errors: only this kind")

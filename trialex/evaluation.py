@@ -72,33 +72,65 @@ class Report:
     kinds: dict[str, KindScore] = field(default_factory=lambda: {k: KindScore() for k in KINDS})
     errors: list[dict] = field(default_factory=list)
     docs: int = 0
+    per_doc: list[list[tuple[int, int, int]]] = field(default_factory=list)  # [doc][kind] = (tp, fp, fn)
+
+    def intervals(self, rounds: int = 1000, seed: int = 0, level: float = 0.95) -> dict[str, tuple[float, float]]:
+        """Percentile bootstrap intervals of each kind's F1 and of the macro-F1, resampling documents."""
+        import numpy as np
+
+        if not self.per_doc:
+            return {}
+        counts = np.asarray(self.per_doc, dtype=float)  # docs x kinds x 3
+        idx = np.random.default_rng(seed).integers(0, len(counts), size=(rounds, len(counts)))
+        sums = counts[idx].sum(axis=1)  # rounds x kinds x 3
+        tp, fp, fn = sums[..., 0], sums[..., 1], sums[..., 2]
+        p = np.where(tp + fp > 0, tp / np.maximum(tp + fp, 1), 1.0)
+        r = np.where(tp + fn > 0, tp / np.maximum(tp + fn, 1), 1.0)
+        f1 = np.where(p + r > 0, 2 * p * r / np.maximum(p + r, 1e-12), 0.0)
+        lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+        out = {k: (float(np.percentile(f1[:, i], lo)), float(np.percentile(f1[:, i], hi)))
+               for i, k in enumerate(KINDS)}
+        macro = f1.mean(axis=1)
+        out["macro"] = (float(np.percentile(macro, lo)), float(np.percentile(macro, hi)))
+        return out
 
     @property
     def macro_f1(self) -> float:
         return sum(s.f1 for s in self.kinds.values()) / len(self.kinds)
 
     def as_dict(self) -> dict:
+        ci = self.intervals()
         return {
             "documents": self.docs,
             "kinds": {k: {"precision": round(s.precision, 4), "recall": round(s.recall, 4),
-                          "f1": round(s.f1, 4), "tp": s.tp, "fp": s.fp, "fn": s.fn}
+                          "f1": round(s.f1, 4), "f1_ci95": [round(x, 4) for x in ci.get(k, ())],
+                          "tp": s.tp, "fp": s.fp, "fn": s.fn}
                       for k, s in self.kinds.items()},
             "macro_f1": round(self.macro_f1, 4),
+            "macro_f1_ci95": [round(x, 4) for x in ci.get("macro", ())],
         }
 
     def table(self) -> str:
-        lines = [f"{'kind':<15}{'P':>8}{'R':>8}{'F1':>8}{'tp':>6}{'fp':>6}{'fn':>6}"]
+        ci = self.intervals()
+        lines = [f"{'kind':<15}{'P':>8}{'R':>8}{'F1':>8}  {'F1 95% CI':<15}{'tp':>6}{'fp':>6}{'fn':>6}"]
         for k, s in self.kinds.items():
-            lines.append(f"{k:<15}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
-        lines.append(f"documents: {self.docs}  macro-F1: {self.macro_f1:.4f}")
+            lines.append(f"{k:<15}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}  {_ci(ci.get(k)):<15}"
+                         f"{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+        lines.append(f"documents: {self.docs}  macro-F1: {self.macro_f1:.4f} {_ci(ci.get('macro'))}")
         return "\n".join(lines)
+
+
+def _ci(pair: tuple[float, float] | None) -> str:
+    return f"[{pair[0]:.3f}, {pair[1]:.3f}]" if pair else ""
 
 
 def score_document(gold: dict, result: dict, report: Report) -> None:
     text = gold["text"]
     report.docs += 1
     ignores = gold.get("ignore") or []
+    doc_counts = []
     for kind in KINDS:
+        before = (report.kinds[kind].tp, report.kinds[kind].fp, report.kinds[kind].fn)
         golds = list(gold.get(kind) or [])
         outs = [o for o in result.get(OUTPUT_KEYS[kind], [])
                 if not o.get("class") and not o.get("threshold")
@@ -117,6 +149,9 @@ def score_document(gold: dict, result: dict, report: Report) -> None:
             if i not in used:
                 report.kinds[kind].fn += 1
                 report.errors.append(_error("FN", kind, gold, g, text))
+        k = report.kinds[kind]
+        doc_counts.append((k.tp - before[0], k.fp - before[1], k.fn - before[2]))
+    report.per_doc.append(doc_counts)
 
 
 def _error(what: str, kind: str, gold: dict, m: dict, text: str) -> dict:
@@ -155,3 +190,36 @@ def score(golds: list[dict], results: list[dict]) -> Report:
     for g, r in zip(golds, results, strict=True):
         score_document(g, r, report)
     return report
+
+
+def load_gold(path: Path, shared: Path) -> list[dict]:
+    golds = [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return attach_texts(golds, shared)
+
+
+def score_gold(extractor, golds: list[dict]) -> Report:
+    results = list(extractor.extract_many({"id": g.get("id"), "text": g["text"], "lang": g.get("lang", "auto")}
+                                          for g in golds))
+    return score(golds, results)
+
+
+def read_sets(path: Path) -> list[dict]:
+    """The gold sets and their roles (annotations/sets.json), files resolved beside it."""
+    sets = json.loads(path.read_text(encoding="utf-8"))["sets"]
+    return [dict(s, path=path.parent / s["file"]) for s in sets]
+
+
+ROLE_ORDER = {"test": 0, "dev": 1, "train": 2}
+
+
+def evaluate_sets(extractor, sets: list[dict], shared: Path) -> list[dict]:
+    """One row a set, blind test sets first: file, role, lang and scores (or missing)."""
+    rows = []
+    for s in sorted(sets, key=lambda s: ROLE_ORDER[s["role"]]):
+        row = {"file": s["file"], "role": s["role"], "lang": s["lang"]}
+        if not s["path"].exists():
+            row["missing"] = True
+        else:
+            row["scores"] = score_gold(extractor, load_gold(s["path"], shared)).as_dict()
+        rows.append(row)
+    return rows
