@@ -306,18 +306,31 @@ def pair_up(kind: str, a: list[dict], b: list[dict]) -> tuple[list[tuple[int, in
     return pairs, only_a, only_b
 
 
+def portable(rec: dict) -> dict:
+    """A record whose dose → drug links name the drug mention by its offset ("drug_at"), not by
+    its index, so that two passes with different drug lists compare."""
+    doses = []
+    for d in rec["dose"]:
+        d = dict(d)
+        if "drug" in d:
+            d["drug_at"] = rec["drug"][d.pop("drug")]["start"]
+        doses.append(d)
+    return {**rec, "dose": doses}
+
+
 def agreement(a: dict[str, dict], b: dict[str, dict]) -> dict:
     """Per kind: matched, only-A, only-B, matched/union (and exact-span and full-attribute agreement)."""
     stats = {k: {"matched": 0, "only_a": 0, "only_b": 0, "same_span": 0, "same_attrs": 0} for k in ALL}
     for doc_id in sorted(set(a) & set(b)):
+        ra, rb = portable(a[doc_id]), portable(b[doc_id])
         for k in ALL:
-            pairs, oa, ob = pair_up(k, a[doc_id][k], b[doc_id][k])
+            pairs, oa, ob = pair_up(k, ra[k], rb[k])
             s = stats[k]
             s["matched"] += len(pairs)
             s["only_a"] += len(oa)
             s["only_b"] += len(ob)
             for i, j in pairs:
-                ma, mb = a[doc_id][k][i], b[doc_id][k][j]
+                ma, mb = ra[k][i], rb[k][j]
                 s["same_span"] += (ma["start"], ma["end"]) == (mb["start"], mb["end"])
                 s["same_attrs"] += same(ma, mb)
     for s in stats.values():
@@ -326,15 +339,17 @@ def agreement(a: dict[str, dict], b: dict[str, dict]) -> dict:
     return {"documents": len(set(a) & set(b)), "kinds": stats}
 
 
-def ann_line(kind: str, m: dict, text: str, drugs: list[dict]) -> str:
+def ann_line(kind: str, m: dict, text: str) -> str:
     """A resolved mention written back as an .ann line (with a ctx that pins it)."""
     surface = text[m["start"]:m["end"]]
     if kind == "drug":
         attrs = m["name"]
     elif kind == "dose":
         attrs = f"min={m['min']};max={m['max']};unit={m['unit']}"
-        if "drug" in m:
-            attrs += f";drug=@{drugs[m['drug']]['start']}"
+        if re.fullmatch(build.NUM, build._norm(surface)):
+            attrs += ";shared=yes"  # a bare number of a list sharing one unit
+        if "drug_at" in m:
+            attrs += f";drug=@{m['drug_at']}"
     elif kind == "trial_size":
         attrs = f"{m['scope']};n={m['n']}" + (f";arm={m['arm']}" if m.get("arm") else "")
     elif kind == "response_rate":
@@ -350,7 +365,7 @@ def ann_line(kind: str, m: dict, text: str, drugs: list[dict]) -> str:
     # a context that occurs once: grow around the span until unique
     for pad in range(0, 200, 4):
         ctx = text[max(0, lo - pad):hi + pad]
-        if "\n" not in ctx.strip("\n") or pad == 0:
+        if ctx == ctx.strip() and "\n" not in ctx:
             if text.count(ctx) == 1 and "|" not in ctx:
                 return f"{kind} | {surface} | {attrs} ;; ctx={ctx}"
     return f"{kind} | {surface} | {attrs}"
@@ -362,17 +377,18 @@ def merge(a: dict, b: dict, text: str) -> str:
     every attribute, both versions shown).  The adjudicator deletes, accepts (removes the
     marker) or edits each '?' line."""
     lines = []
+    a, b = portable(a), portable(b)
     for k in ALL:
         pairs, oa, ob = pair_up(k, a[k], b[k])
         for i, j in pairs:
             ma, mb = a[k][i], b[k][j]
             if same(ma, mb):
-                lines.append((ma["start"], ann_line(k, ma, text, a["drug"])))
+                lines.append((ma["start"], ann_line(k, ma, text)))
             else:
-                lines.append((ma["start"], "?A " + ann_line(k, ma, text, a["drug"])))
-                lines.append((mb["start"], "?B " + ann_line(k, mb, text, b["drug"])))
-        lines += [(a[k][i]["start"], "?A " + ann_line(k, a[k][i], text, a["drug"])) for i in oa]
-        lines += [(b[k][j]["start"], "?B " + ann_line(k, b[k][j], text, b["drug"])) for j in ob]
+                lines.append((ma["start"], "?A " + ann_line(k, ma, text)))
+                lines.append((mb["start"], "?B " + ann_line(k, mb, text)))
+        lines += [(a[k][i]["start"], "?A " + ann_line(k, a[k][i], text)) for i in oa]
+        lines += [(b[k][j]["start"], "?B " + ann_line(k, b[k][j], text)) for j in ob]
     lines.sort(key=lambda x: x[0])
     return "\n".join(line for _, line in lines) + "\n"
 

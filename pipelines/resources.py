@@ -97,3 +97,10 @@ def _trie_to_regex(node: dict) -> str:
     # longer continuations first: a regex alternation takes the first that matches
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     return f"(?:{body})?" if ends else body
+
+
+@lru_cache(maxsize=None)
+def load_json_rule(lang: str, name: str) -> dict:
+    """A rule file of one language: models/rules/<lang>/<name>.json."""
+    with model_path("rules", lang, f"{name}.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
