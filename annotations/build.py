@@ -79,6 +79,8 @@ def _norm(s: str) -> str:
     """Loose normalisation used only for the consistency checks."""
     s = unicodedata.normalize("NFKC", s)
     s = s.replace("·", ".").replace("−", "-").replace("–", "-").replace("〜", "~")
+    s = s.replace("⩽", "≤").replace("⩾", "≥")
+    s = re.sub(r"(?<![\d,.])0,(?=\d)", "0.", s)  # a decimal comma: "p < 0,001"
     s = re.sub(r"(?<=\d),(?=\d{3})", "", s)
     s = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", s)  # "17 707 men" (NFKC made thin spaces plain)
     return s
@@ -336,7 +338,10 @@ def _parse_rr(surface, kv, bare, text):
             percent = computed
         elif abs(percent - computed) > 1.0:
             raise MarkupError(f"response_rate {surface!r}: {percent}% vs {num}/{den}")
-        if not m:  # a bare count pair: both numbers must be in the surface
+        # a bare count pair: both numbers in the surface; a table cell "63.6" whose pair
+        # "(7/11)" follows it gives its percent, which is then the surface's number
+        table_cell = "percent" in kv and _numbers(s) == [percent]
+        if not m and not table_cell:
             if _numbers(s)[:2] != [float(num), float(den)]:
                 raise MarkupError(f"response_rate {surface!r}: pair not in surface")
     if percent is None:

@@ -46,7 +46,9 @@ import build  # noqa: E402  (the value checks of the markup parser)
 import build_pmc  # noqa: E402,F401  (extends build's checks for real abstracts: m−2, number words)
 
 KINDS = build.KINDS
-ALL = (*KINDS, "ignore")
+ALL = (*KINDS, "effect", "ignore")
+MEASURES = ("HR", "OR", "RR", "RD", "MD", "SMD", "IRR")
+ALIASES = {**build.ALIASES, "effect": "effect"}
 SOURCE = "pmc-rct-abstracts"
 WORK = Path("/work/ann")  # annotation work area, outside the repository
 MANIFEST = HERE / "manifest.json"
@@ -146,7 +148,7 @@ def parse_ann(doc_id: str, src: str, text: str) -> dict:
         m = LINE_RE.match(line)
         if not m:
             raise AnnError(f"{where}: not 'kind | surface | attributes': {line!r}")
-        kind = build.ALIASES.get(m.group(1))
+        kind = ALIASES.get(m.group(1))
         if kind is None:
             raise AnnError(f"{where}: unknown kind {m.group(1)!r}")
         surface, attrs, ctx = m.group(2).strip(), m.group(3).strip(), m.group(4)
@@ -176,11 +178,37 @@ def parse_ann(doc_id: str, src: str, text: str) -> dict:
         cursor = start
         kv, bare = build._attrs(attrs)
         try:
-            fields, extra = build.PARSERS[kind](surface, kv, bare, text)
+            fields, extra = PARSERS[kind](surface, kv, bare, text)
         except build.MarkupError as e:
             raise AnnError(f"{where}: {e}") from None
         items[kind].append(({"start": start, "end": end, **fields}, extra))
     return _finish(doc_id, text, items)
+
+
+def _parse_effect(surface, kv, bare, text):
+    """effect | HR 0.72 (95% CI 0.58–0.89) | HR;value=0.72;low=0.58;high=0.89[;level=95]"""
+    build._no_extra("effect", kv, bare, ("value", "low", "high", "level"), 1)
+    measure = bare[0] if bare else None
+    if measure not in MEASURES:
+        raise build.MarkupError(f"effect {surface!r}: the measure must be one of {MEASURES}")
+    if "value" not in kv or ("low" in kv) != ("high" in kv):
+        raise build.MarkupError(f"effect {surface!r}: needs value=, and low= with high=")
+    out = {"measure": measure, "value": build._num(kv["value"])}
+    written = [abs(x) for x in build._numbers(surface)]
+    for key, field in (("value", "value"), ("low", "ci_low"), ("high", "ci_high")):
+        if key in kv:
+            v = build._num(kv[key])
+            if abs(v) not in written:
+                raise build.MarkupError(f"effect {surface!r}: {key} {v} is not written in the span")
+            out[field] = v
+    if "low" in kv:
+        if not out["ci_low"] <= out["ci_high"]:
+            raise build.MarkupError(f"effect {surface!r}: low > high")
+        out["ci_level"] = build._num(kv.get("level", "95"))
+    return out, {}
+
+
+PARSERS = {**build.PARSERS, "effect": _parse_effect}
 
 
 def _finish(doc_id: str, text: str, items: dict) -> dict:
@@ -268,6 +296,8 @@ def _key(kind: str, m: dict):
         return round(m["percent"], 1)
     if kind == "p_value":
         return (m["operator"], m["value"])
+    if kind == "effect":
+        return (m["measure"], m["value"])
     return m["kind"]
 
 
@@ -357,6 +387,10 @@ def ann_line(kind: str, m: dict, text: str) -> str:
         if "numerator" in m:
             attrs += f";num={m['numerator']};den={m['denominator']}"
         attrs += f";outcome={m['outcome']}" + (f";arm={m['arm']}" if m.get("arm") else "")
+    elif kind == "effect":
+        attrs = f"{m['measure']};value={m['value']:g}"
+        if "ci_low" in m:
+            attrs += f";low={m['ci_low']:g};high={m['ci_high']:g};level={m['ci_level']:g}"
     elif kind == "p_value":
         attrs = f"{m['operator']}{m['value']:g}" if m["value"] >= 1e-4 else f"operator={m['operator']};value={m['value']!r}"
     else:

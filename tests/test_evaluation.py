@@ -91,3 +91,16 @@ def test_stand_off_gold_gets_its_text_and_checks_the_hash(tmp_path):
     assert g["text"] == TEXT
     with pytest.raises(ValueError):
         attach_texts([{"id": "A1", "source": "demo", "text_sha256": "0" * 64}], tmp_path)
+
+
+def test_effects_are_scored_when_the_gold_has_them_and_stay_out_of_the_macro():
+    text = "HR 0.72 (95% CI 0.58-0.89)"
+    g = {"id": "e", "text": text, "drug": [], "dose": [], "trial_size": [], "response_rate": [], "p_value": [],
+         "effect": [{"start": 0, "end": len(text), "measure": "HR", "value": 0.72, "ci_low": 0.58, "ci_high": 0.89}]}
+    good = {"effects": [{"start": 0, "end": 7, "measure": "HR", "value": 0.72, "ci_low": 0.581, "ci_high": 0.89}]}
+    bad_ci = {"effects": [{"start": 0, "end": 7, "measure": "HR", "value": 0.72, "ci_low": 0.50, "ci_high": 0.89}]}
+    assert score([g], [good]).kinds["effect"].tp == 1
+    report = score([g], [bad_ci])
+    assert (report.kinds["effect"].fp, report.kinds["effect"].fn) == (1, 1)
+    assert report.macro_f1 == 1.0  # the five kinds are empty, so perfect
+    assert "effect" not in score([gold()], [result()]).kinds  # gold without the kind: not scored

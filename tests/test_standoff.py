@@ -81,3 +81,14 @@ def test_agreement_and_merge_draft():
 def test_a_repeated_surface_takes_the_next_free_occurrence():
     rec = parse("drug | MMF | mycophenolate mofetil\ndrug | MMF | mycophenolate mofetil\n")
     assert [m["start"] for m in rec["drug"]] == [0, TEXT.index("MMF", 1)]
+
+
+def test_effects_are_checked_against_their_span():
+    text = "Remission was more frequent (HR 0.72 (95% CI 0.58–0.89); mean difference −2.3)."
+    rec = standoff.parse_ann("e", "effect | HR 0.72 (95% CI 0.58–0.89) | HR;value=0.72;low=0.58;high=0.89\n"
+                                  "effect | mean difference −2.3 | MD;value=-2.3\n", text)
+    assert rec["effect"][0] == {"start": 29, "end": 55, "measure": "HR", "value": 0.72,
+                                "ci_low": 0.58, "ci_high": 0.89, "ci_level": 95.0}
+    assert rec["effect"][1]["value"] == -2.3 and "ci_low" not in rec["effect"][1]
+    with pytest.raises(standoff.AnnError, match="not written"):
+        standoff.parse_ann("e", "effect | HR 0.72 (95% CI 0.58–0.89) | HR;value=0.75\n", text)

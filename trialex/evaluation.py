@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KINDS = ("drug", "dose", "trial_size", "response_rate", "p_value")
+# scored when the gold has the kind, reported beside the macro-F1 of the five (the spec)
+EXTRA_KINDS = ("effect",)
 OUTPUT_KEYS = {"drug": "drugs", "dose": "doses", "trial_size": "trial_sizes",
-               "response_rate": "response_rates", "p_value": "p_values"}
+               "response_rate": "response_rates", "p_value": "p_values", "effect": "effects"}
 
 
 def _close(a: float, b: float, rel: float) -> bool:
@@ -40,6 +42,9 @@ def key_agrees(kind: str, gold: dict, out: dict) -> bool:
         return abs(float(gold["percent"]) - float(out["percent"])) <= 0.1 + 1e-9
     if kind == "p_value":
         return gold.get("operator") == out.get("operator") and _close(gold["value"], out["value"], 1e-6)
+    if kind == "effect":
+        return (gold["measure"] == out.get("measure") and _close(gold["value"], out["value"], 0.01)
+                and all(_close(gold[b], out.get(b, math.inf), 0.01) for b in ("ci_low", "ci_high") if b in gold))
     raise ValueError(kind)
 
 
@@ -72,7 +77,7 @@ class Report:
     kinds: dict[str, KindScore] = field(default_factory=lambda: {k: KindScore() for k in KINDS})
     errors: list[dict] = field(default_factory=list)
     docs: int = 0
-    per_doc: list[list[tuple[int, int, int]]] = field(default_factory=list)  # [doc][kind] = (tp, fp, fn)
+    per_doc: list[dict[str, tuple[int, int, int]]] = field(default_factory=list)  # [doc][kind] = (tp, fp, fn)
 
     def intervals(self, rounds: int = 1000, seed: int = 0, level: float = 0.95) -> dict[str, tuple[float, float]]:
         """Percentile bootstrap intervals of each kind's F1 and of the macro-F1, resampling documents."""
@@ -80,7 +85,8 @@ class Report:
 
         if not self.per_doc:
             return {}
-        counts = np.asarray(self.per_doc, dtype=float)  # docs x kinds x 3
+        kinds = list(self.kinds)
+        counts = np.asarray([[d.get(k, (0, 0, 0)) for k in kinds] for d in self.per_doc], dtype=float)
         idx = np.random.default_rng(seed).integers(0, len(counts), size=(rounds, len(counts)))
         sums = counts[idx].sum(axis=1)  # rounds x kinds x 3
         tp, fp, fn = sums[..., 0], sums[..., 1], sums[..., 2]
@@ -89,14 +95,14 @@ class Report:
         f1 = np.where(p + r > 0, 2 * p * r / np.maximum(p + r, 1e-12), 0.0)
         lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
         out = {k: (float(np.percentile(f1[:, i], lo)), float(np.percentile(f1[:, i], hi)))
-               for i, k in enumerate(KINDS)}
-        macro = f1.mean(axis=1)
+               for i, k in enumerate(kinds)}
+        macro = f1[:, [kinds.index(k) for k in KINDS]].mean(axis=1)
         out["macro"] = (float(np.percentile(macro, lo)), float(np.percentile(macro, hi)))
         return out
 
     @property
     def macro_f1(self) -> float:
-        return sum(s.f1 for s in self.kinds.values()) / len(self.kinds)
+        return sum(self.kinds[k].f1 for k in KINDS) / len(KINDS)
 
     def as_dict(self) -> dict:
         ci = self.intervals()
@@ -128,8 +134,9 @@ def score_document(gold: dict, result: dict, report: Report) -> None:
     text = gold["text"]
     report.docs += 1
     ignores = gold.get("ignore") or []
-    doc_counts = []
-    for kind in KINDS:
+    doc_counts = {}
+    for kind in (*KINDS, *(k for k in EXTRA_KINDS if k in gold)):
+        report.kinds.setdefault(kind, KindScore())
         before = (report.kinds[kind].tp, report.kinds[kind].fp, report.kinds[kind].fn)
         golds = list(gold.get(kind) or [])
         outs = [o for o in result.get(OUTPUT_KEYS[kind], [])
@@ -150,7 +157,7 @@ def score_document(gold: dict, result: dict, report: Report) -> None:
                 report.kinds[kind].fn += 1
                 report.errors.append(_error("FN", kind, gold, g, text))
         k = report.kinds[kind]
-        doc_counts.append((k.tp - before[0], k.fp - before[1], k.fn - before[2]))
+        doc_counts[kind] = (k.tp - before[0], k.fp - before[1], k.fn - before[2])
     report.per_doc.append(doc_counts)
 
 
