@@ -124,9 +124,19 @@ def _cuts(text: str, start: int, end: int) -> bool:
     if after and alnum(after) and alnum(text[end - 1]):
         return True
     # "5 mg" inside "2.5 mg" or "1,500": a digit run continued by . or ,
-    if start >= 2 and text[start].isdigit() and text[start - 1] in ".,·" and text[start - 2].isdigit():
+    if start >= 2 and text[start].isdigit() and text[start - 1] in ".,·．，" and text[start - 2].isdigit():
         return True
-    return False
+    # full-width digits ("５人" inside "２５人"), and a katakana word's tail ("スタチン" inside
+    # "ピタバスタチン"; a head such as "ステロイド" of "ステロイドパルス" may stand alone)
+    if before and before.isdigit() and text[start].isdigit():
+        return True
+    if after and after.isdigit() and text[end - 1].isdigit():
+        return True
+    return bool(before) and _katakana(before) and _katakana(text[start])
+
+
+def _katakana(c: str) -> bool:
+    return "\u30a1" <= c <= "\u30fa" or c == "ー" or "\uff66" <= c <= "\uff9f"
 
 
 def _find(text: str, surface: str, pos: int) -> int:

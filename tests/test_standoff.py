@@ -92,3 +92,10 @@ def test_effects_are_checked_against_their_span():
     assert rec["effect"][1]["value"] == -2.3 and "ci_low" not in rec["effect"][1]
     with pytest.raises(standoff.AnnError, match="not written"):
         standoff.parse_ann("e", "effect | HR 0.72 (95% CI 0.58–0.89) | HR;value=0.75\n", text)
+
+
+def test_japanese_matches_never_start_inside_a_katakana_word_or_a_number():
+    text = "ピタバスタチン群２５人、スタチン５人。ステロイドパルス療法"
+    assert standoff._find(text, "スタチン", 0) == text.index("、スタチン") + 1
+    assert standoff._find(text, "５人", 0) == text.index("ン５人") + 1
+    assert standoff._find(text, "ステロイド", 0) == text.index("ステロイド")  # a compound's head is fine
