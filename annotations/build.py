@@ -254,6 +254,8 @@ def _check_dose(surface, lo, hi, unit, shared=False):
     else:
         scale = 1.0
     nums = [x * scale for x in _numbers(s)]
+    # a European thousands point ("erythropoietin 10.000 IU") may be read either way
+    nums += [float(t.replace(".", "")) * scale for t in re.findall(r"\d{1,3}(?:\.\d{3})+(?!\d)", s)]
     for want in (lo, hi):
         if not any(math.isclose(want, x, rel_tol=1e-9, abs_tol=1e-9) for x in nums):
             raise MarkupError(f"dose {surface!r}: {want} not found in surface numbers {nums}")
@@ -262,7 +264,7 @@ def _check_dose(surface, lo, hi, unit, shared=False):
         "/kg": r"(kg|/\s*body weight)",
         "/m2": r"(m2|m²|square met)",
         "/month": r"(/\s*月|/\s*month|per month)",
-        "/week": r"(/\s*週|/\s*week|per week|weekly)",
+        "/week": r"(/\s*週|/\s*week|/\s*w\b|per week|weekly)",
         "/h": r"(/\s*h\b|/\s*hour|per hour|/\s*時)",
         "/min": r"(/\s*min)",
     }
