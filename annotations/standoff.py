@@ -483,6 +483,13 @@ def build_all(work: Path = WORK) -> dict:
             passes[p], errs = resolve_dir(work / lang / p, texts, [i for i, _ in order
                                                                    if (work / lang / p / f"{i}.ann").exists()])
             errors += errs
+            # effects were added later to the first batches, in a pass of their own (eff<A|B>)
+            eff, errs = resolve_dir(work / lang / f"eff{p}", texts, [i for i, _ in order
+                                                                      if (work / lang / f"eff{p}" / f"{i}.ann").exists()])
+            errors += errs
+            for i, rec in eff.items():
+                if i in passes[p]:
+                    passes[p][i]["effect"] = rec["effect"]
         if errors:
             raise AnnError("\n".join(errors))
         both = [i for i, _ in order if i in passes["A"] and i in passes["B"]]
@@ -499,7 +506,11 @@ def build_all(work: Path = WORK) -> dict:
                     if lang == "ja":
                         meta = json.loads((work / "ja" / "meta" / f"{i}.json").read_text(encoding="utf-8"))
                     recs.append(record(i, lang, doc_text(i, texts, work), final[i], split, meta))
-            _write_jsonl(HERE / f"{lang}-{split}.jsonl", recs)
+            path = HERE / f"{lang}-{split}.jsonl"
+            if recs:
+                _write_jsonl(path, recs)
+            elif path.exists():
+                path.unlink()
             summary[lang][split] = len(recs)
     (HERE / "agreement.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return summary

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 
-PLUGIN_COMMANDS = ("trialex.batch", "trialex.curation")
+PLUGIN_COMMANDS = ("trialex.batch", "trialex.curation", "trialex.table", "trialex.train")
 
 
 def _open_in(path: str) -> TextIO:

@@ -126,3 +126,49 @@ def to_xlsx(table_rows: list[dict]) -> bytes:
 WRITERS = {"csv": to_csv, "json": to_json, "xlsx": to_xlsx}
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+# -- command ------------------------------------------------------------------------------
+
+
+def cmd_table(args) -> int:
+    import sys
+    import time
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from trialex.batch import count_records, read_records
+    from trialex.pipelines.pipeline import Extractor
+
+    fmt = args.format or Path(args.output).suffix.lstrip(".").lower() or "csv"
+    if fmt not in WRITERS:
+        print(f"trialex table: unknown format {fmt!r} (csv, xlsx, json)", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    extractor = Extractor()
+    print(f"trialex table: pipelines loaded in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    records = [r for r in read_records(args.input, args.lang) if "error" not in r]
+    results = []
+    with tqdm(total=count_records(args.input), unit="doc", file=sys.stderr, disable=args.no_progress,
+              desc="trialex table", dynamic_ncols=True) as progress:
+        for result in extractor.extract_many(records):
+            results.append(result)
+            progress.update(1)
+    body = WRITERS[fmt](table(results))
+    Path(args.output).write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    print(f"trialex table: {len(results)} documents → {args.output}", file=sys.stderr)
+    return 0
+
+
+def register(subparsers) -> None:
+    import argparse
+
+    t = subparsers.add_parser("table", help="the evidence table (one row per arm × outcome) as CSV, XLSX or JSON",
+                              formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    t.add_argument("input", help="a .jsonl file (or - for stdin), a .csv file, or a folder of .txt files")
+    t.add_argument("-o", "--output", required=True, help="table.xlsx, table.csv or table.json")
+    t.add_argument("--format", choices=sorted(WRITERS), help="default: from the output's extension")
+    t.add_argument("--lang", default="auto", choices=["auto", "en", "ja"], help="for documents without a lang")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    t.set_defaults(func=cmd_table)

@@ -1,0 +1,253 @@
+"""Trained decisions over rule candidates: trial sizes (total / arm / subset / not a size) and
+response rates (a response outcome or another share).
+
+The rules find candidates with high recall (every integer with or without a counter, every
+"n = N", every percentage and every count pair) and the rule extractors' own verdicts become
+features beside the context (features.py); a linear model trained on annotations/
+(``trialex train``) decides.  The models are plain JSON under models/decisions/ (readable
+weights, no pickle); without them the rule verdicts stand (the fallback).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .base import DocState, Mention, state
+from .features import Context, candidate_features, number_features
+from .linking import nearest_arm
+from .numbers import INT, NUM, NUMBER_WORDS, parse_number, parse_number_words
+from .resources import atoms, cues, model_path, trie_regex
+
+MODEL_DIR = ("decisions",)
+SIZE_CLASSES = ("none", "total", "arm", "subset")
+RATE_CLASSES = ("none", "rate")
+
+_INT = re.compile(rf"(?<![\d.,·/])(?P<num>{INT})(?![\d]|[.,·]\d|\s*%|\s*[/]\s*\d)")
+_WORDS = re.compile(rf"(?<![A-Za-z])(?P<num>{NUMBER_WORDS})(?![A-Za-z])", re.IGNORECASE)
+_N_EQ = re.compile(rf"(?<![A-Za-z])[nN]\s*[=:]\s*$")
+_JA_COUNTER = re.compile(r"\s*(?:例|症例|名|人|例中)")
+_PCT = re.compile(rf"(?<![\d.,·])(?P<num>{NUM})\s*(?:%|percent\b|per\s+cent\b|パーセント)")
+_PAIR = re.compile(rf"(?<![\d.,·/])(?P<x>{INT})\s*(?:of|/|out of)\s*(?P<y>{INT})(?![\d]|[.,·]\d)"
+                   rf"|(?<![\d.,·])(?P<y2>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{INT})\s*(?:例|症例|名|人)?")
+_PCT_NEAR = re.compile(rf"[^.。%]{{0,25}}?[(\[（]\s*{NUM}\s*%")
+
+
+@lru_cache(maxsize=1)
+def _counter_after() -> re.Pattern[str]:
+    counter = trie_regex([atoms(w) for w in cues()["trial_size"]["counter"]])
+    return re.compile(rf"(?:\s+(?!(?:of|and|or|to|in|with|were|was|who|had|the)\b)[a-z][a-z\-]*){{0,2}}\s+(?:{counter})(?![A-Za-z])",
+                      re.IGNORECASE)
+
+
+@dataclass
+class Candidate:
+    kind: str
+    start: int
+    end: int
+    value: float  # n, or percent
+    attrs: dict
+    rule: Mention | None
+
+
+class LinearModel:
+    """Multiclass logistic regression over named features, stored as JSON."""
+
+    def __init__(self, data: dict) -> None:
+        self.kind = data["kind"]
+        self.classes = tuple(data["classes"])
+        self.weights: dict[str, list[float]] = data["weights"]
+        self.threshold = data.get("threshold", 0.5)
+        self.meta = data.get("meta", {})
+
+    @classmethod
+    def load(cls, path: Path) -> "LinearModel":
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def scores(self, feats: dict[str, float]) -> list[float]:
+        out = [0.0] * len(self.classes)
+        for name, v in feats.items():
+            w = self.weights.get(name)
+            if w is not None:
+                for i, wi in enumerate(w):
+                    out[i] += wi * v
+        return out
+
+    def proba(self, feats: dict[str, float]) -> list[float]:
+        s = self.scores(feats)
+        if len(s) == 1:  # binary models store one score column
+            p = 1 / (1 + math.exp(-max(-50.0, min(50.0, s[0]))))
+            return [1 - p, p]
+        top = max(s)
+        e = [math.exp(x - top) for x in s]
+        z = sum(e)
+        return [x / z for x in e]
+
+    def decide(self, feats: dict[str, float]) -> str:
+        p = self.proba(feats)
+        if p[0] >= self.threshold:  # class 0 is "none"
+            return self.classes[0]
+        return self.classes[1 + max(range(len(p) - 1), key=lambda i: p[i + 1])]
+
+
+def load_models(directory: Path | None = None) -> dict[str, LinearModel]:
+    directory = directory or model_path(*MODEL_DIR)
+    models = {}
+    for kind in ("trial_size", "response_rate"):
+        path = Path(directory) / f"{kind}.json"
+        if path.exists():
+            models[kind] = LinearModel.load(path)
+    return models
+
+
+# ------------------------------------------------------------------------------ candidates
+
+def _free(st: DocState, start: int, end: int, *kinds: str) -> bool:
+    return not any(m.start < end and start < m.end for k in kinds for m in st.mentions[k])
+
+
+def _rule_at(rules: list[Mention], start: int, end: int) -> Mention | None:
+    return next((m for m in rules if m.start < end and start < m.end), None)
+
+
+def size_candidates(st: DocState) -> list[Candidate]:
+    text = st.text
+    rules = st.mentions["trial_size"]
+    out: dict[tuple[int, int], Candidate] = {}
+    for m in rules:
+        out[(m.start, m.end)] = Candidate("trial_size", m.start, m.end, m.attrs["n"], dict(m.attrs), m)
+    found = [(m.start("num"), m.end("num"), int(parse_number(m.group("num")))) for m in _INT.finditer(text)]
+    found += [(m.start("num"), m.end("num"), parse_number_words(m.group("num")) or 0) for m in _WORDS.finditer(text)
+              if not m.group("num").lower() in ("one", "a")]
+    for s, e, n in found:
+        if n <= 0 or not _free(st, s, e, "p_value", "dose") or _rule_at(rules, s, e) is not None:
+            continue
+        if _N_EQ.search(text, max(0, s - 6), s):
+            s = text.rfind("n" if text[max(0, s - 6):s].rfind("n") >= 0 else "N", max(0, s - 6), s)
+        else:
+            cm = _counter_after().match(text, e) or (_JA_COUNTER.match(text, e) if st.has_japanese else None)
+            if cm:
+                e = cm.end() - (2 if text[cm.end() - 1] == "中" else 0) if text[cm.end() - 1] == "中" else cm.end()
+        out.setdefault((s, e), Candidate("trial_size", s, e, n, {"n": n}, None))
+    return sorted(out.values(), key=lambda c: c.start)
+
+
+def rate_candidates(st: DocState) -> list[Candidate]:
+    text = st.text
+    rules = st.mentions["response_rate"]
+    out: dict[tuple[int, int], Candidate] = {}
+    for m in rules:
+        out[(m.start, m.end)] = Candidate("response_rate", m.start, m.end, m.attrs["percent"], dict(m.attrs), m)
+    for m in _PCT.finditer(text):
+        v = parse_number(m.group("num"))
+        if not 0 <= v <= 100 or not _free(st, m.start(), m.end(), "p_value", "dose") or _rule_at(rules, m.start(), m.end()):
+            continue
+        out.setdefault((m.start(), m.end()), Candidate("response_rate", m.start(), m.end(), v, {"percent": v}, None))
+    for m in _PAIR.finditer(text):
+        x = parse_number(m.group("x") or m.group("x2"))
+        y = parse_number(m.group("y") or m.group("y2"))
+        if not 0 <= x <= y or y == 0 or _PCT_NEAR.match(text, m.end()) or _rule_at(rules, m.start(), m.end()):
+            continue
+        if not _free(st, m.start(), m.end(), "p_value", "dose"):
+            continue
+        pct = round(100.0 * x / y, 1)
+        out.setdefault((m.start(), m.end()), Candidate("response_rate", m.start(), m.end(), pct,
+                                                       {"percent": pct, "numerator": int(x), "denominator": int(y)}, None))
+    return sorted(out.values(), key=lambda c: c.start)
+
+
+def features(ctx: Context, c: Candidate) -> dict[str, float]:
+    extra = number_features(c.value) if c.kind == "trial_size" else {"pct>50": float(c.value > 50)}
+    if c.rule is None:
+        extra["rule=none"] = 1.0
+    elif c.kind == "trial_size":
+        extra[f"rule={c.rule.attrs.get('scope')}"] = 1.0
+    else:
+        extra["rule=rate"] = 1.0
+    if c.kind == "response_rate":
+        extra["pair" if "%" not in ctx.text[c.start:c.end] and "パーセント" not in ctx.text[c.start:c.end]
+              and "percent" not in ctx.text[c.start:c.end] else "pct"] = 1.0
+    return candidate_features(ctx, c.kind, c.start, c.end, extra)
+
+
+# ------------------------------------------------------------------------------ the component
+
+@Language.factory("trialex_decisions", default_config={"model_dir": None})
+def make_decisions(nlp: Language, name: str, model_dir: str | None):
+    return Decisions(load_models(Path(model_dir) if model_dir else None))
+
+
+class Decisions:
+    """Replaces the rule verdicts on sizes and rates by the trained models' (when present)."""
+
+    def __init__(self, models: dict[str, LinearModel]) -> None:
+        self.models = models
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self.models:
+            return doc
+        st = state(doc)
+        ctx = Context(st)
+        if "trial_size" in self.models:
+            self._sizes(st, ctx, self.models["trial_size"])
+        if "response_rate" in self.models:
+            self._rates(st, ctx, self.models["response_rate"])
+        return doc
+
+    def _replace(self, st: DocState, kind: str, kept: list[tuple[int, int, dict]]) -> None:
+        st.mentions[kind] = []
+        if hasattr(st, "_index"):  # the position index of base.DocState
+            from .base import _Index
+            st._index[kind] = _Index()
+        for s, e, attrs in sorted(kept, key=lambda k: k[0]):
+            st.add(kind, s, e, **attrs)
+
+    def _sizes(self, st: DocState, ctx: Context, model: LinearModel) -> None:
+        kept = []
+        for c in st.checked(size_candidates(st)) if hasattr(st, "checked") else size_candidates(st):
+            label = model.decide(features(ctx, c))
+            if label == "none":
+                continue
+            attrs = {"n": int(c.value), "scope": label}
+            arm = c.attrs.get("arm") if c.rule is not None else None
+            if label in ("arm", "subset"):
+                arm = arm or nearest_arm(st, c.start, c.end)
+                if arm:
+                    attrs["arm"] = arm
+            kept.append((c.start, c.end, attrs))
+        self._replace(st, "trial_size", kept)
+
+    def _rates(self, st: DocState, ctx: Context, model: LinearModel) -> None:
+        from .response_rates import _outcome
+
+        kept = []
+        for c in st.checked(rate_candidates(st)) if hasattr(st, "checked") else rate_candidates(st):
+            if model.decide(features(ctx, c)) == "none":
+                continue
+            attrs = dict(c.attrs)
+            if c.rule is None:
+                outcome = _outcome(st, c.start, c.end) or _previous_outcome(ctx, c.start)
+                if outcome:
+                    attrs["outcome"] = outcome
+                arm = nearest_arm(st, c.start, c.end)
+                if arm:
+                    attrs["arm"] = arm
+            kept.append((c.start, c.end, attrs))
+        self._replace(st, "response_rate", kept)
+
+
+def _previous_outcome(ctx: Context, pos: int) -> str | None:
+    """The nearest outcome words before ``pos`` within 300 characters (the previous sentence,
+    a table header)."""
+    hits = [h for h in ctx.cue_hits("response_rate", "outcome") if pos - 300 <= h[0] < pos]
+    if not hits:
+        return None
+    s, e = hits[-1]
+    return ctx.text[s:e]

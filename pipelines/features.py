@@ -1,0 +1,155 @@
+"""Context features of a candidate span, for the trained decisions (decisions.py).
+
+RobotReviewer's sample-size bot gives a network the words around every integer and a few
+flags; the same idea here, in both languages, on the normalised text: the words on either
+side (by position and as a bag), the words after the next sentence boundary and before the
+previous one, the section (Methods/Results, 【方法】【結果】), the cue lists of
+models/rules (presence around the candidate), the shape of the number, and what the rule
+extractors decided.  Everything is a string feature with weight 1 (or a small number),
+hashed by nothing: the feature names stay readable in the model files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from .base import DocState
+from .resources import cue_regex
+
+# a token: a Latin word, a number, a run of one Japanese script, or one other character
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z\-']*|\d+(?:[.,·]\d+)*|[ぁ-ゖ]+|[ァ-ヺー]+|[一-鿿々]+|[^\s\w]")
+_SECTION = re.compile(
+    r"(?:^|\n|\.\s+|。)\s*(?:【\s*(?P<ja>[^】]{1,8})\s*】|(?P<en>background|objectives?|aims?|purpose|introduction|"
+    r"methods?|materials and methods|design|setting|participants|interventions?|measurements|results?|"
+    r"findings|conclusions?|interpretation|discussion|trial registration)\s*[:：.\n])",
+    re.IGNORECASE,
+)
+_SECTIONS = {
+    "background": "background", "objective": "background", "objectives": "background", "aim": "background",
+    "aims": "background", "purpose": "background", "introduction": "background",
+    "method": "methods", "methods": "methods", "materials and methods": "methods", "design": "methods",
+    "setting": "methods", "participants": "methods", "intervention": "methods", "interventions": "methods",
+    "measurements": "methods", "result": "results", "results": "results", "findings": "results",
+    "conclusion": "conclusions", "conclusions": "conclusions", "interpretation": "conclusions",
+    "discussion": "conclusions", "trial registration": "other",
+    "目的": "background", "背景": "background", "方法": "methods", "対象": "methods", "対象と方法": "methods",
+    "結果": "results", "成績": "results", "結論": "conclusions", "考察": "conclusions",
+}
+# the cue lists read as features, per kind (names of models/rules/cues.json)
+CUE_LISTS = {
+    "trial_size": ("counter", "size_after", "size_before", "event_after", "not_size_before", "subset",
+                   "total_before", "arm_groups", "ja_counter", "ja_size_after", "ja_size_before",
+                   "ja_event_after", "ja_not_size_before"),
+    "response_rate": ("outcome", "exclude", "pair_verbs", "veto", "clause_veto", "before_veto",
+                      "change_verbs", "after_veto"),
+}
+
+
+def tokens(text: str, lo: int, hi: int) -> list[str]:
+    return [_shape(t) for t in _TOKEN.findall(text, lo, hi)]
+
+
+def _shape(tok: str) -> str:
+    if tok[0].isdigit():
+        return "<num>" if len(tok) < 3 or "." in tok or "·" in tok else "<bignum>"
+    return tok.lower()
+
+
+@lru_cache(maxsize=None)
+def _cue(kind: str, name: str) -> re.Pattern[str] | None:
+    try:
+        return cue_regex(kind, name, word=name.startswith("ja_") is False)
+    except KeyError:
+        return None
+
+
+class Context:
+    """Per-document memo of the things every candidate asks for: sections and cue hits."""
+
+    def __init__(self, st: DocState) -> None:
+        self.st = st
+        self.text = st.text
+        self._sections = [(m.start(), _SECTIONS.get((m.group("ja") or m.group("en") or "").lower().strip(), "other"))
+                          for m in _SECTION.finditer(self.text)]
+        self._cue_hits: dict[tuple[str, str], list[tuple[int, int]]] = {}
+
+    def section(self, pos: int) -> str:
+        current = "none"
+        for start, name in self._sections:
+            if start > pos:
+                break
+            current = name
+        return current
+
+    def cue_hits(self, kind: str, name: str) -> list[tuple[int, int]]:
+        key = (kind, name)
+        if key not in self._cue_hits:
+            pat = _cue(kind, name)
+            self._cue_hits[key] = [] if pat is None else [(m.start(), m.end()) for m in pat.finditer(self.text)]
+        return self._cue_hits[key]
+
+
+def _near(hits: list[tuple[int, int]], lo: int, hi: int) -> bool:
+    import bisect
+
+    i = bisect.bisect_left(hits, (lo, -1))
+    return i < len(hits) and hits[i][0] < hi
+
+
+def candidate_features(ctx: Context, kind: str, start: int, end: int, extra: dict[str, float] | None = None
+                       ) -> dict[str, float]:
+    """The features of the candidate [start, end) of ``kind``."""
+    text, st = ctx.text, ctx.st
+    s0, s1 = st.sentence(start)
+    c0, c1 = st.clause(start)
+    f: dict[str, float] = {"bias": 1.0, f"lang={st.lang}": 1.0, f"sec={ctx.section(start)}": 1.0}
+    left = tokens(text, max(s0, start - 80), start)[-6:]
+    right = tokens(text, end, min(s1, end + 80))[:6]
+    for i, t in enumerate(reversed(left[-3:]), 1):
+        f[f"L{i}={t}"] = 1.0
+    for i, t in enumerate(right[:3], 1):
+        f[f"R{i}={t}"] = 1.0
+    if len(left) >= 2:
+        f[f"L2g={left[-2]}_{left[-1]}"] = 1.0
+    if len(right) >= 2:
+        f[f"R2g={right[0]}_{right[1]}"] = 1.0
+    for t in tokens(text, max(s0, start - 160), start):
+        f[f"bl={t}"] = 1.0
+    for t in tokens(text, end, min(s1, end + 160)):
+        f[f"br={t}"] = 1.0
+    for t in tokens(text, max(0, s0 - 120), s0)[-8:]:  # the end of the previous sentence
+        f[f"prev={t}"] = 1.0
+    surface = text[start:end]
+    for t in tokens(surface, 0, len(surface)):
+        f[f"in={t}"] = 1.0
+    # the cue lists: in the 30 characters before, the 40 after, the clause, the sentence, the previous sentence
+    for name in CUE_LISTS.get(kind, ()):
+        hits = ctx.cue_hits(kind, name)
+        if not hits:
+            continue
+        for where, lo, hi in (("b", max(c0, start - 30), start), ("a", end, min(c1, end + 40)),
+                              ("c", c0, c1), ("s", s0, s1), ("p", max(0, s0 - 300), s0)):
+            if _near(hits, lo, hi):
+                f[f"cue:{name}@{where}"] = 1.0
+    # the neighbourhood: brackets, other kinds close by
+    opening = text.rfind("(", max(s0, start - 40), start)
+    if opening > text.rfind(")", max(s0, start - 40), start):
+        f["in_paren"] = 1.0
+    for other in ("drug", "dose", "p_value", "response_rate", "trial_size"):
+        if any(m.start < c1 and c0 < m.end and not (m.start <= start and end <= m.end)
+               for m in st.mentions[other]):
+            f[f"clause_has={other}"] = 1.0
+    if extra:
+        f.update(extra)
+    return f
+
+
+def number_features(value: float) -> dict[str, float]:
+    f = {f"mag={min(6, int(math.log10(value))) if value >= 1 else -1}": 1.0}
+    if value == int(value) and 1900 <= value <= 2035:
+        f["yearlike"] = 1.0
+    if value != int(value):
+        f["decimal"] = 1.0
+    return f
