@@ -247,10 +247,12 @@ def _check_dose(surface, lo, hi, unit, shared=False):
             scale = 0.001
         elif re.search(r"mg|milligram", low):
             scale = 1.0
-        elif re.search(r"\d\s*(g\b|g/|g$|grams?|gram)", low) or re.search(r"\dg", low):
+        elif re.search(r"\d\s*(g\b|g/|g$|grams?|gram|gr\b)", low) or re.search(r"\dg", low):
             scale = 1000.0
         else:
             raise MarkupError(f"dose {surface!r}: no mass unit found for {unit}")
+    elif unit.startswith("mL") and re.search(r"\d\s*(l\b|litres?|liters?)", low) and "ml" not in low:
+        scale = 1000.0  # "1 litre saline enema" → 1000 mL
     else:
         scale = 1.0
     nums = [x * scale for x in _numbers(s)]
