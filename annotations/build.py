@@ -394,7 +394,7 @@ def _parse_p(surface, kv, bare, text):
         written = float(m.group(1))
     if not math.isclose(written, value, rel_tol=1e-9):
         raise MarkupError(f"p_value {surface!r}: value {value} != written {written}")
-    found = re.search(r"(<=|>=|<|>|=)", s)
+    found = re.search(r"(<=|>=|<|>|=)(?!.*[<>=])", s)  # the last operator ("P = <0.01")
     if found and found.group(1) != op:
         raise MarkupError(f"p_value {surface!r}: operator {op!r} != written {found.group(1)!r}")
     if not found and op not in ("=", "?"):
