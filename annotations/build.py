@@ -243,7 +243,7 @@ def _check_dose(surface, lo, hi, unit, shared=False):
             raise MarkupError(f"dose {surface!r}: shared number disagrees with {lo}")
         return
     if unit.startswith("mg"):
-        if re.search(r"(μg|µg|mcg|microgram)", low):
+        if re.search(r"(μg|µg|mcg|microgram|\bmu ?g)", low):  # "200 mu g": μ lost in conversion
             scale = 0.001
         elif re.search(r"mg|milligram", low):
             scale = 1.0

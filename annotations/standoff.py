@@ -147,7 +147,7 @@ def _find(text: str, surface: str, pos: int) -> int:
         pos = i + 1
 
 
-def parse_ann(doc_id: str, src: str, text: str) -> dict:
+def parse_ann(doc_id: str, src: str, text: str, strict: bool = True) -> dict:
     """The gold record (without text) of one .ann file; AnnError names the line."""
     items = {k: [] for k in ALL}
     cursor = 0
@@ -229,6 +229,9 @@ def _finish(doc_id: str, text: str, items: dict) -> dict:
         if len(spans) != len(set(spans)):
             dup = next(s for s in spans if spans.count(s) > 1)
             raise AnnError(f"{doc_id}: two {kind} mentions with the span {text[dup[0]:dup[1]]!r} at {dup[0]}")
+        for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
+            if strict and b0 < a1 and kind != "ignore":  # sorted by start: a mention inside or across the previous one
+                raise AnnError(f"{doc_id}: {kind} mentions overlap: {text[a0:a1]!r} at {a0} and {text[b0:b1]!r} at {b0}")
     drugs = items["drug"]
     named: dict[str, str] = {}
     for m, _ in drugs:
@@ -267,8 +270,11 @@ def _finish(doc_id: str, text: str, items: dict) -> dict:
     return {k: [m for m, _ in items[k]] for k in ALL}
 
 
-def resolve_dir(ann_dir: Path, texts: dict[str, str], ids=None) -> tuple[dict[str, dict], list[str]]:
-    """{id: record} for every .ann file (or the given ids) and the list of errors."""
+def resolve_dir(ann_dir: Path, texts: dict[str, str], ids=None, strict: bool = True
+                ) -> tuple[dict[str, dict], list[str]]:
+    """{id: record} for every .ann file (or the given ids) and the list of errors.
+    ``strict=False`` (the two passes, as annotated before a rule was added) allows
+    mentions of one kind to overlap; the adjudicated files never do."""
     out, errors = {}, []
     paths = sorted(ann_dir.glob("*.ann")) if ids is None else [ann_dir / f"{i}.ann" for i in ids]
     for path in paths:
@@ -276,7 +282,7 @@ def resolve_dir(ann_dir: Path, texts: dict[str, str], ids=None) -> tuple[dict[st
         try:
             if not path.exists():
                 raise AnnError(f"{doc_id}: missing {path}")
-            out[doc_id] = parse_ann(doc_id, path.read_text(encoding="utf-8"), doc_text(doc_id, texts))
+            out[doc_id] = parse_ann(doc_id, path.read_text(encoding="utf-8"), doc_text(doc_id, texts), strict)
         except AnnError as e:
             errors.append(str(e))
     return out, errors
@@ -408,7 +414,7 @@ def ann_line(kind: str, m: dict, text: str) -> str:
     lo, hi = m["start"], m["end"]
     # a context that occurs once: grow around the span until unique
     for pad in range(0, 200, 4):
-        ctx = text[max(0, lo - pad):hi + pad]
+        ctx = text[lo:hi + pad]  # starting at the surface: it is searched from the ctx's start
         if ctx == ctx.strip() and "\n" not in ctx:
             if text.count(ctx) == 1 and "|" not in ctx:
                 return f"{kind} | {surface} | {attrs} ;; ctx={ctx}"
@@ -481,7 +487,8 @@ def build_all(work: Path = WORK) -> dict:
         passes = {}
         for p in ("A", "B"):
             passes[p], errs = resolve_dir(work / lang / p, texts, [i for i, _ in order
-                                                                   if (work / lang / p / f"{i}.ann").exists()])
+                                                                   if (work / lang / p / f"{i}.ann").exists()],
+                                          strict=False)
             errors += errs
             # effects were added later to the first batches, in a pass of their own (eff<A|B>)
             eff, errs = resolve_dir(work / lang / f"eff{p}", texts, [i for i, _ in order
