@@ -192,7 +192,7 @@ def parse_ann(doc_id: str, src: str, text: str, strict: bool = True) -> dict:
         except build.MarkupError as e:
             raise AnnError(f"{where}: {e}") from None
         items[kind].append(({"start": start, "end": end, **fields}, extra))
-    return _finish(doc_id, text, items)
+    return _finish(doc_id, text, items, strict)
 
 
 def _parse_effect(surface, kv, bare, text):
