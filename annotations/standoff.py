@@ -221,7 +221,7 @@ def _parse_effect(surface, kv, bare, text):
 PARSERS = {**build.PARSERS, "effect": _parse_effect}
 
 
-def _finish(doc_id: str, text: str, items: dict) -> dict:
+def _finish(doc_id: str, text: str, items: dict, strict: bool = True) -> dict:
     """Sort, refuse duplicate spans, fill drug names, resolve dose → drug references."""
     for kind, lst in items.items():
         lst.sort(key=lambda it: (it[0]["start"], it[0]["end"]))
