@@ -485,14 +485,13 @@ def build_all(work: Path = WORK) -> dict:
         final, errors = resolve_dir(work / lang / "final", texts, [i for i, _ in order
                                                                    if (work / lang / "final" / f"{i}.ann").exists()])
         passes = {}
-        for p in ("A", "B"):
-            passes[p], errs = resolve_dir(work / lang / p, texts, [i for i, _ in order
-                                                                   if (work / lang / p / f"{i}.ann").exists()],
+        for p in ("A", "B"):  # the two passes of the adjudicated documents
+            passes[p], errs = resolve_dir(work / lang / p, texts, [i for i, _ in order if i in final],
                                           strict=False)
             errors += errs
             # effects were added later to the first batches, in a pass of their own (eff<A|B>)
-            eff, errs = resolve_dir(work / lang / f"eff{p}", texts, [i for i, _ in order
-                                                                      if (work / lang / f"eff{p}" / f"{i}.ann").exists()])
+            eff, errs = resolve_dir(work / lang / f"eff{p}", texts, [i for i, _ in order if i in final and (
+                work / lang / f"eff{p}" / f"{i}.ann").exists()])
             errors += errs
             for i, rec in eff.items():
                 if i in passes[p]:
