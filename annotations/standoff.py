@@ -530,6 +530,7 @@ def main(argv=None) -> int:
     c = sub.add_parser("check")
     c.add_argument("dir", type=Path)
     c.add_argument("--show", metavar="ID", help="print a document's resolved mentions ('all' for every one)")
+    c.add_argument("--ids", type=Path, help="only the ids of this file (one a line)")
     m = sub.add_parser("merge")
     m.add_argument("a", type=Path)
     m.add_argument("b", type=Path)
@@ -562,7 +563,7 @@ def main(argv=None) -> int:
             print(f"===== {doc_id}\n{doc_text(doc_id, texts)}\n")
         return 0
     if args.cmd == "check":
-        recs, errors = resolve_dir(args.dir, texts)
+        recs, errors = resolve_dir(args.dir, texts, args.ids.read_text().split() if args.ids else None)
         for e in errors:
             print("ERROR", e)
         if args.show:
