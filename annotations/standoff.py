@@ -204,7 +204,7 @@ def _parse_effect(surface, kv, bare, text):
     if "value" not in kv or ("low" in kv) != ("high" in kv):
         raise build.MarkupError(f"effect {surface!r}: needs value=, and low= with high=")
     out = {"measure": measure, "value": build._num(kv["value"])}
-    written = [abs(x) for x in build._numbers(surface)]
+    written = [float(x) for x in re.findall(r"\d*\.\d+|\d+", build._norm(surface))]  # ".002" too
     for key, field in (("value", "value"), ("low", "ci_low"), ("high", "ci_high")):
         if key in kv:
             v = build._num(kv[key])

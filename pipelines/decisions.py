@@ -66,13 +66,15 @@ class LinearModel:
         self.weights: dict[str, list[float]] = data["weights"]
         self.threshold = data.get("threshold", 0.5)
         self.meta = data.get("meta", {})
+        # a binary model stores one score column (for the second class), others one per class
+        self.width = 1 if len(self.classes) == 2 else len(self.classes)
 
     @classmethod
     def load(cls, path: Path) -> "LinearModel":
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
     def scores(self, feats: dict[str, float]) -> list[float]:
-        out = [0.0] * len(self.classes)
+        out = [0.0] * self.width
         for name, v in feats.items():
             w = self.weights.get(name)
             if w is not None:

@@ -110,11 +110,14 @@ def score_rows(model: LinearModel, rows: list[dict], golds: list[dict], kind: st
     return report.kinds[kind]
 
 
-def train(sets_path: Path, shared: Path, out_dir: Path, log=print) -> dict:
+def train(sets_path: Path, shared: Path, out_dir: Path, log=print, report_test: bool = False) -> dict:
+    """Fit, select on dev, write the models and their card.  The test split is scored only
+    with ``report_test`` (once a change is final): development looks at dev alone."""
     t0 = time.perf_counter()
     sets = [s for s in read_sets(sets_path) if s["path"].exists()]
-    split = {role: [g for s in sets if s["role"] == role for g in load_gold(s["path"], shared)]
-             for role in ("train", "dev", "test")}
+    roles = ("train", "dev", "test") if report_test else ("train", "dev")
+    split = {role: [g for s in sets if s["role"] == role for g in load_gold(s["path"], shared)] for role in roles}
+    split.setdefault("test", [])
     nlps = {lang: build_nlp(lang) for lang in ("en", "ja")}
     rows = {role: collect(docs, nlps) for role, docs in split.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -180,7 +183,7 @@ def write_card(out_dir: Path, card: dict, sets: list[dict], seconds: float) -> N
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    train(Path(args.sets), Path(args.shared), Path(args.out))
+    train(Path(args.sets), Path(args.shared), Path(args.out), report_test=args.report_test)
     return 0
 
 
@@ -190,4 +193,6 @@ def register(sub) -> None:
     t.add_argument("--sets", default="annotations/sets.json", help="the gold sets and their roles")
     t.add_argument("--shared", default="../shared", help="the shared corpora (texts of stand-off gold)")
     t.add_argument("--out", default="models/decisions", help="where the models and their card are written")
+    t.add_argument("--report-test", action="store_true",
+                   help="also score the frozen test split in the model card (only once a change is final)")
     t.set_defaults(func=cmd_train)
