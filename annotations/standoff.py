@@ -126,6 +126,8 @@ def _cuts(text: str, start: int, end: int) -> bool:
     # "5 mg" inside "2.5 mg" or "1,500": a digit run continued by . or ,
     if start >= 2 and text[start].isdigit() and text[start - 1] in ".,·．，" and text[start - 2].isdigit():
         return True
+    if end + 1 < len(text) and text[end - 1].isdigit() and text[end] in ".·．" and text[end + 1].isdigit():
+        return True  # "30" inside "30.0"
     # full-width digits ("５人" inside "２５人"), and a katakana word's tail ("スタチン" inside
     # "ピタバスタチン"; a head such as "ステロイド" of "ステロイドパルス" may stand alone)
     if before and before.isdigit() and text[start].isdigit():

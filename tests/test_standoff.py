@@ -99,3 +99,8 @@ def test_japanese_matches_never_start_inside_a_katakana_word_or_a_number():
     assert standoff._find(text, "スタチン", 0) == text.index("、スタチン") + 1
     assert standoff._find(text, "５人", 0) == text.index("ン５人") + 1
     assert standoff._find(text, "ステロイド", 0) == text.index("ステロイド")  # a compound's head is fine
+
+
+def test_a_number_is_not_found_inside_a_decimal():
+    text = "30.0(9/30)"
+    assert standoff._find(text, "30", 0) == text.index("/30") + 1
