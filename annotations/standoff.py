@@ -231,6 +231,13 @@ def _finish(doc_id: str, text: str, items: dict, strict: bool = True) -> dict:
         if len(spans) != len(set(spans)):
             dup = next(s for s in spans if spans.count(s) > 1)
             raise AnnError(f"{doc_id}: two {kind} mentions with the span {text[dup[0]:dup[1]]!r} at {dup[0]}")
+        if strict and kind == "trial_size":
+            starts = {a0 for a0, _ in spans}
+            for a0, a1 in spans:  # "(44/44)": a size on the numerator while the denominator is none
+                den = re.match(r"\s*[/／]\s*(?=[0-9０-９])", text[a1:a1 + 4])
+                if den and a1 + den.end() not in starts and not re.search(r"[/／]\s*$", text[max(0, a0 - 2):a0]):
+                    raise AnnError(f"{doc_id}: size {text[a0:a1]!r} at {a0} is the numerator of a pair "
+                                   "whose denominator is no size (pin the denominator with ;; ctx=)")
         for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
             if strict and b0 < a1 and kind != "ignore":  # sorted by start: a mention inside or across the previous one
                 raise AnnError(f"{doc_id}: {kind} mentions overlap: {text[a0:a1]!r} at {a0} and {text[b0:b1]!r} at {b0}")
