@@ -79,7 +79,7 @@ def _norm(s: str) -> str:
     """Loose normalisation used only for the consistency checks."""
     s = unicodedata.normalize("NFKC", s)
     s = s.replace("·", ".").replace("−", "-").replace("–", "-").replace("〜", "~")
-    s = s.replace("⩽", "≤").replace("⩾", "≥")
+    s = s.replace("⩽", "≤").replace("⩾", "≥").replace("≦", "≤").replace("≧", "≥")
     s = re.sub(r"(?<![\d,.])0,(?=\d)", "0.", s)  # a decimal comma: "p < 0,001"
     s = re.sub(r"(?<=\d),(?=\d{3})", "", s)
     s = re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", s)  # "17 707 men" (NFKC made thin spaces plain)

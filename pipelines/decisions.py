@@ -30,7 +30,8 @@ MODEL_DIR = ("decisions",)
 SIZE_CLASSES = ("none", "total", "arm", "subset")
 RATE_CLASSES = ("none", "rate")
 
-_INT = re.compile(rf"(?<![\d.,·/])(?P<num>{INT})(?![\d]|[.,·]\d|\s*%|\s*[/]\s*\d)")
+# every integer but a numerator ("104/185": 185 is a candidate, 104 not), a decimal or a percentage
+_INT = re.compile(rf"(?<![\d.,·])(?P<num>{INT})(?![\d]|[.,·]\d|\s*%|\s*[/]\s*\d)")
 _WORDS = re.compile(rf"(?<![A-Za-z])(?P<num>{NUMBER_WORDS})(?![A-Za-z])", re.IGNORECASE)
 _N_EQ = re.compile(rf"(?<![A-Za-z])[nN]\s*[=:]\s*$")
 _JA_COUNTER = re.compile(r"\s*(?:例|症例|名|人|例中)")
@@ -38,6 +39,9 @@ _PCT = re.compile(rf"(?<![\d.,·])(?P<num>{NUM})\s*(?:%|percent\b|per\s+cent\b|�
 _PAIR = re.compile(rf"(?<![\d.,·/])(?P<x>{INT})\s*(?:of|/|out of)\s*(?P<y>{INT})(?![\d]|[.,·]\d)"
                    rf"|(?<![\d.,·])(?P<y2>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{INT})\s*(?:例|症例|名|人)?")
 _PCT_NEAR = re.compile(rf"[^.。%]{{0,25}}?[(\[（]\s*{NUM}\s*%")
+# a table cell "38.7(41/106)": a share written without "%" before its pair
+_CELL_PAIR = re.compile(rf"(?<![\d.,·])(?P<num>{NUM})\s*[(（]\s*(?P<x>{INT})\s*[/／]\s*(?P<y>{INT})\s*[)）]")
+_BARE_CELL = re.compile(rf"\s*(?P<num>{NUM})\s*$")
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +145,12 @@ def size_candidates(st: DocState) -> list[Candidate]:
     return sorted(out.values(), key=lambda c: c.start)
 
 
+def ctx_cells(st: DocState):
+    from .tables import cells_of
+
+    return cells_of(st.norm)
+
+
 def rate_candidates(st: DocState) -> list[Candidate]:
     text = st.text
     rules = st.mentions["response_rate"]
@@ -152,6 +162,19 @@ def rate_candidates(st: DocState) -> list[Candidate]:
         if not 0 <= v <= 100 or not _free(st, m.start(), m.end(), "p_value", "dose") or _rule_at(rules, m.start(), m.end()):
             continue
         out.setdefault((m.start(), m.end()), Candidate("response_rate", m.start(), m.end(), v, {"percent": v}, None))
+    for m in _CELL_PAIR.finditer(text):
+        v, x, y = parse_number(m.group("num")), parse_number(m.group("x")), parse_number(m.group("y"))
+        if 0 <= v <= 100 and 0 <= x <= y and y > 0 and not _rule_at(rules, m.start(), m.end("num")):
+            out.setdefault((m.start(), m.end("num")), Candidate(
+                "response_rate", m.start(), m.end("num"), v,
+                {"percent": v, "numerator": int(x), "denominator": int(y)}, None))
+    for cell in ctx_cells(st):  # a bare number under a "率(%)" / "rate (%)" column header
+        m = _BARE_CELL.match(text[cell.start:cell.end])
+        if m and re.search(r"[%％]|率|rate", cell.header):
+            v = parse_number(m.group("num"))
+            s, e = cell.start + m.start("num"), cell.start + m.end("num")
+            if 0 <= v <= 100 and not _rule_at(rules, s, e):
+                out.setdefault((s, e), Candidate("response_rate", s, e, v, {"percent": v}, None))
     for m in _PAIR.finditer(text):
         x = parse_number(m.group("x") or m.group("x2"))
         y = parse_number(m.group("y") or m.group("y2"))
@@ -235,7 +258,7 @@ class Decisions:
                 continue
             attrs = dict(c.attrs)
             if c.rule is None:
-                outcome = _outcome(st, c.start, c.end) or _previous_outcome(ctx, c.start)
+                outcome = _header_outcome(ctx, c.start) or _outcome(st, c.start, c.end) or _previous_outcome(ctx, c.start)
                 if outcome:
                     attrs["outcome"] = outcome
                 arm = nearest_arm(st, c.start, c.end)
@@ -243,6 +266,17 @@ class Decisions:
                     attrs["arm"] = arm
             kept.append((c.start, c.end, attrs))
         self._replace(st, "response_rate", kept)
+
+
+def _header_outcome(ctx: Context, pos: int) -> str | None:
+    """The outcome a table column names: its header without "率", "(%)", "rate"."""
+    from .tables import cell_at
+
+    cell = cell_at(ctx.table, pos) if ctx.table else None
+    if cell is None or not cell.header:
+        return None
+    words = re.sub(r"\s*[(（]\s*[%％]\s*[)）]|率|\s*rates?\b", "", cell.header).strip()
+    return words or None
 
 
 def _previous_outcome(ctx: Context, pos: int) -> str | None:

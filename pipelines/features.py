@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from .base import DocState
 from .resources import cue_regex
+from .tables import cell_at, cells_of
 
 # a token: a Latin word, a number, a run of one Japanese script, or one other character
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z\-']*|\d+(?:[.,·]\d+)*|[ぁ-ゖ]+|[ァ-ヺー]+|[一-鿿々]+|[^\s\w]")
@@ -74,6 +75,7 @@ class Context:
         self._sections = [(m.start(), _SECTIONS.get((m.group("ja") or m.group("en") or "").lower().strip(), "other"))
                           for m in _SECTION.finditer(self.text)]
         self._cue_hits: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.table = cells_of(st.norm)
 
     def section(self, pos: int) -> str:
         current = "none"
@@ -141,6 +143,18 @@ def candidate_features(ctx: Context, kind: str, start: int, end: int, extra: dic
         if any(m.start < c1 and c0 < m.end and not (m.start <= start and end <= m.end)
                for m in st.mentions[other]):
             f[f"clause_has={other}"] = 1.0
+    cell = cell_at(ctx.table, start) if ctx.table else None
+    if cell is not None:  # a table cell: its column header says what the number is
+        f["in_table"] = 1.0
+        f[f"col={min(cell.col, 5)}"] = 1.0
+        for t in tokens(cell.header, 0, len(cell.header)):
+            f[f"hdr={t}"] = 1.0
+        if re.search(r"[%％]|率|rate", cell.header):
+            f["hdr_pct"] = 1.0
+        for name in CUE_LISTS.get(kind, ()):
+            pat = _cue(kind, name)
+            if pat is not None and cell.header and pat.search(cell.header):
+                f[f"cue:{name}@hdr"] = 1.0
     if extra:
         f.update(extra)
     return f
