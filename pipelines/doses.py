@@ -10,6 +10,7 @@ The unit table is models/rules/units.json; frequency, route and lab cues are in 
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import lru_cache
 
@@ -87,7 +88,7 @@ class DoseExtractor:
         text = st.text
         _, amount, per_body, per_time, lead, trail = _tables()
         lab = cue_regex("dose", "lab_context")
-        for m in _dose_re().finditer(text):
+        for m in st.checked(_dose_re().finditer(text)):
             if m.group("ua") and m.group("b") and not m.group("unit"):
                 continue
             start = m.start("lead") if m.group("lead") else m.start("a")
@@ -102,6 +103,8 @@ class DoseExtractor:
             b = parse_number(m.group("b")) if m.group("b") else a
             if m.group("ua") and m.group("b"):
                 a *= amount[m.group("ua")][2] / factor  # "0.5 g to 750 mg": first amount in its own unit
+            if not (math.isfinite(a * factor) and math.isfinite(b * factor)):
+                continue  # a 400-digit "amount"
             unit = target
             if m.group("body") and per_body[_key(m.group("body"), per_body)] in ("kg", "m2"):
                 unit += "/" + per_body[_key(m.group("body"), per_body)]
@@ -118,10 +121,14 @@ class DoseExtractor:
                     and not _DOSE_WORD.search(text, max(0, start - 30), start)):
                 continue  # "40 g ground flaxseed", "15 g of fiber": grams of food, no drug named
             written = text[m.start("unit"):m.end()].strip()
-            attrs = {
+            unit_at = m.start("unit") + (len(text[m.start("unit"):m.end()]) - len(text[m.start("unit"):m.end()].lstrip()))
+            attrs = {  # min/max in mg (the normalised values); written_* in the unit as written
                 "min": _round(a * factor),
                 "max": _round(b * factor),
+                "written_min": _round(a),
+                "written_max": _round(b),
                 "unit": written,
+                "unit_span": (unit_at, unit_at + len(written)),  # the unit in the text, for the result
                 "normalized_unit": unit,
             }
             freq = _nearby(st, m.end(), "frequency")
@@ -144,9 +151,12 @@ class DoseExtractor:
         if not lst:
             return
         for num in NUM_RE.finditer(st.text, lst.start(), lst.end()):
-            if st.free(num.start(), num.end(), "dose", "p_value"):
-                value = _round(parse_number(num.group()) * factor)
-                st.add("dose", num.start(), num.end(), **dict(attrs, min=value, max=value))
+            written = parse_number(num.group())
+            value = written * factor
+            if math.isfinite(value) and st.free(num.start(), num.end(), "dose", "p_value"):
+                value, written = _round(value), _round(written)
+                st.add("dose", num.start(), num.end(),
+                       **dict(attrs, min=value, max=value, written_min=written, written_max=written))
 
 
 def _key(surface: str, table: dict[str, str]) -> str:
@@ -169,7 +179,7 @@ def _is_lab_value(st: DocState, pos: int, lab: re.Pattern[str]) -> bool:
     """A lab analyte ("creatinine", "尿蛋白") just before the amount, with no drug between."""
     c0, _ = st.clause(pos)
     lo = max(c0, pos - 40)
-    drugs = [d for d in st.mentions["drug"] if not d.attrs.get("class")]
+    drugs = [d for d in st.overlapping("drug", lo, pos) if not d.attrs.get("class")]
     hits = [h for h in lab.finditer(st.text, lo, pos)
             if not any(d.start <= h.start() < d.end for d in drugs)]  # "リン" inside "インスリン"
     if not hits:
@@ -179,12 +189,12 @@ def _is_lab_value(st: DocState, pos: int, lab: re.Pattern[str]) -> bool:
 
 def _drug_in_sentence(st: DocState, pos: int) -> bool:
     s0, s1 = st.sentence(pos)
-    return any(s0 <= d.start < s1 for d in st.mentions["drug"] if not d.attrs.get("class"))
+    return any(not d.attrs.get("class") for d in st.starting("drug", s0, s1))
 
 
 def _drug_in_clause(st: DocState, pos: int) -> bool:
     c0, c1 = st.clause(pos)
-    return any(c0 <= d.start < c1 for d in st.mentions["drug"] if not d.attrs.get("class"))
+    return any(not d.attrs.get("class") for d in st.starting("drug", c0, c1))
 
 
 def _nearby(st: DocState, pos: int, cue: str, before: bool = False) -> str | None:

@@ -58,6 +58,7 @@ class DrugLexicon:
     en_generic_variants: set[str] = field(default_factory=set)  # non-brand synonyms
     ja: dict[str, str] = field(default_factory=dict)  # ja_fold(surface) → generic
     ja_max_len: int = 1
+    ja_prefixes: set[str] = field(default_factory=set)  # every prefix of a key of ja
     ja_first_chars: set[str] = field(default_factory=set)
     abbreviations: dict[str, str] = field(default_factory=dict)  # case-sensitive
     ambiguous_abbreviations: set[str] = field(default_factory=set)
@@ -225,5 +226,6 @@ def load_lexicon() -> DrugLexicon:
         for i in range(1, len(words)):
             lex.en_prefixes.add(" ".join(words[:i]))
     lex.ja_max_len = max((len(k) for k in lex.ja), default=1)
+    lex.ja_prefixes = {k[:i] for k in lex.ja for i in range(len(k) + 1)}
     lex.ja_first_chars = {k[0] for k in lex.ja}
     return lex

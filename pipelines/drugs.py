@@ -33,6 +33,8 @@ _GLUED_AMOUNT = re.compile(r"([a-z]{4,})\d+[a-z]*")
 _TOKEN_GAP = re.compile(r"[\s\-]{1,3}")
 _KATAKANA = re.compile(r"[ァ-ヶー・ヴ]")
 _KATA_RUN = re.compile(r"[ァ-ヶヴ][ァ-ヶーヴ・]{2,}")
+# longer katakana runs are no name (the transliteration's salt stripping is quadratic in them)
+_KATA_NAME_MAX = 64
 # name characters: katakana, kanji, and the spaces, digits and letters of names such as
 # "インスリン グラルギン" and "13 価肺炎球菌結合型ワクチン"
 _JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff0-9A-Za-z]")
@@ -103,13 +105,13 @@ class DrugRecognizer:
         not_after = _not_after_regex()
         lab_words = _lab_substances()
         done = 0  # tokens before this index are inside an earlier match
-        for i in starts:
+        for i in st.checked(starts):
             if i < done:
                 continue
             best = None
             parts = []
             for j in range(i, min(i + self.lex.en_max_tokens, len(toks))):
-                if j > i and not _TOKEN_GAP.fullmatch(text[toks[j - 1][1]:toks[j][0]]):
+                if j > i and not _TOKEN_GAP.fullmatch(text, toks[j - 1][1], toks[j][0]):
                     break
                 parts.append(low[toks[j][0]:toks[j][1]])
                 key = " ".join(parts)
@@ -152,11 +154,15 @@ class DrugRecognizer:
         lex = self.lex
         ctx = cue_regex("drug", "ja_drug_context")
         i = 0
+        tried = 0
         while i < n:
             c = text[i]
             if c not in lex.ja_first_chars and not (c in "ヴフ" or c == "・"):
                 i += 1
                 continue
+            tried += 1
+            if tried % 64 == 0:
+                st.budget.check()
             if i > 0 and ((_KATAKANA.match(c) and _KATAKANA.match(text[i - 1]))
                           or (c.isascii() and text[i - 1].isascii() and text[i - 1].isalnum())):
                 i += 1
@@ -167,10 +173,13 @@ class DrugRecognizer:
                 j += 1
                 if text[j - 1] in " ・":
                     continue  # a name never ends on its separator
-                generic = lex.ja.get(ja_fold(text[i:j]))
+                key = ja_fold(text[i:j])
+                generic = lex.ja.get(key)
                 if generic and not (j < n and _KATAKANA.match(text[j]) and text[j] != "・"
                                     and not _SALT_SUFFIX.match(text, j)):
                     best = (j, generic, text[i:j])
+                if key not in lex.ja_prefixes and key[:-1] not in lex.ja_prefixes:
+                    break  # no longer key starts so (the next character may still fold into the last)
             if best and best[2] in lex.blocked:
                 best = None  # "ステント" folds onto the brand "スーテント"
             if best and best[2] in lex.guarded and not ctx.search(text, max(0, i - 8), min(n, best[0] + 8)):
@@ -187,7 +196,7 @@ class DrugRecognizer:
         if self.lex.classes_ja_re is None:
             return
         text = st.text
-        for m in self.lex.classes_ja_re.finditer(text):
+        for m in st.checked(self.lex.classes_ja_re.finditer(text)):
             s, e = m.start(), m.end()
             # katakana class words stop at katakana word edges: スタチン is not inside ロスバスタチン
             if (s and _KATAKANA.match(text[s]) and _KATAKANA.match(text[s - 1])) or (
@@ -201,7 +210,7 @@ class DrugRecognizer:
         text = st.text
         defined: dict[str, str] = {}
         regimens: set[str] = set()
-        for d in list(st.mentions["drug"]):
+        for d in st.checked(list(st.mentions["drug"])):
             if d.attrs.get("class"):
                 continue
             m = _DEFINITION.match(text, d.end)
@@ -218,16 +227,16 @@ class DrugRecognizer:
                 continue
             if m and not m.group("abbr").isdigit() and self.lex.en.get(en_key(m.group("abbr"))) in (None, d.attrs["name"]):
                 defined[m.group("abbr")] = d.attrs["name"]
-        for abbr in regimens:
-            for m in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(abbr)}(?![A-Za-z])", text):
+        if regimens:
+            for m in st.checked(_abbr_regex(dict.fromkeys(sorted(regimens))).finditer(text)):
                 if st.free(m.start(), m.end(), "drug"):
-                    st.add("drug", m.start(), m.end(), name=abbr.lower(), **{"class": True})
+                    st.add("drug", m.start(), m.end(), name=m.group(0).lower(), **{"class": True})
         pattern = _abbr_regex(defined) if defined else None
         ctx = cue_regex("drug", "drug_context")
         for regex, table, source in ((pattern, defined, "definition"), (self._abbr_re, self.lex.abbreviations, "abbreviation")):
             if regex is None:
                 continue
-            for m in regex.finditer(text):
+            for m in st.checked(regex.finditer(text)):
                 abbr = m.group(0)
                 if not st.free(m.start(), m.end(), "drug"):
                     continue
@@ -248,7 +257,7 @@ class DrugRecognizer:
         text = st.text
         ctx = cue_regex("drug", "drug_context")
         registry = cue_regex("drug", "registry_prefixes")
-        for m in _CODE.finditer(text):
+        for m in st.checked(_CODE.finditer(text)):
             if registry.match(text, m.start()) or not st.free(m.start(), m.end(), "drug"):
                 continue
             if ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40)):
@@ -259,7 +268,7 @@ class DrugRecognizer:
         a new "-gliflozin"), in drug context: named by themselves."""
         text = st.text
         ctx = cue_regex("drug", "drug_context")
-        for m in _LONG_WORD.finditer(text):
+        for m in st.checked(_LONG_WORD.finditer(text)):
             word = m.group(0).lower()
             if not word.endswith(self._stems) or word in self.lex.en or word.endswith(self._not_stems):
                 continue  # "nucleotide", "polypeptide" end like "-tide" drugs
@@ -276,9 +285,9 @@ class DrugRecognizer:
         text = st.text
         ctx = cue_regex("drug", "ja_drug_context")
         stop = cue_regex("drug", "ja_not_drug")
-        for m in _KATA_RUN.finditer(text):
+        for m in st.checked(_KATA_RUN.finditer(text)):
             s, e = m.start(), m.end()
-            if e - s < 4 or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
+            if not 4 <= e - s <= _KATA_NAME_MAX or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
                 continue
             after = e + len(text[e:e + 3]) - len(text[e:e + 3].lstrip())  # "テゼペルマブ 群"
             if not ctx.match(text, after) and not _AMOUNT_AFTER.match(text, e) and not ctx.search(text, max(0, s - 6), s):
@@ -296,7 +305,9 @@ _JOINER = re.compile(r"\s*(?:,|/|\+|-|–|and|plus|with|、|・|と)\s*$")
 def _combination(st: DocState, drug) -> list:
     """The drug mentions joined into a list that ends with ``drug``."""
     chain = [drug]
-    for d in reversed([d for d in st.mentions["drug"] if d.end <= drug.start and not d.attrs.get("class")]):
+    for d in st.preceding("drug", drug.start):
+        if d.end > drug.start or d.attrs.get("class"):
+            continue
         if chain[0].start - d.end > 8 or not _JOINER.match(st.text[d.end:chain[0].start]):
             break
         chain.insert(0, d)

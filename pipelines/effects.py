@@ -16,6 +16,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .base import state
 from .resources import load_json_rule
 
 # a signed decimal: "-2.3", "0·72", ".85", never a part of a longer number
@@ -96,3 +100,17 @@ def tie_p_values(effects: list[dict], p_values: list[dict], text: str, reach: in
             if 0 <= p["start"] - e["end"] <= reach and not re.search(r"[.。]\s|vs|versus|HR|OR|RR|比", gap):
                 e["p_value"] = i
                 break
+
+
+@Language.factory("trialex_effects")
+def make_effects(nlp: Language, name: str):
+    return EffectExtractor()
+
+
+class EffectExtractor:
+    def __call__(self, doc: Doc) -> Doc:
+        st = state(doc)
+        for e in st.checked(find_effects(st.text)):
+            if st.free(e["start"], e["end"], "effect"):
+                st.add("effect", e["start"], e["end"], **{k: v for k, v in e.items() if k not in ("start", "end")})
+        return doc

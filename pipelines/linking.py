@@ -18,8 +18,7 @@ _OF_DRUG = re.compile(r"\s*(?:of|the|oral|intravenous|IV|i\.v\.|の|\s)*\s*")
 
 
 def _arm_candidates(st: DocState, c0: int, c1: int) -> list[tuple[int, int, str]]:
-    arms = [(d.start, d.end, d.attrs["name"]) for d in st.mentions["drug"]
-            if not d.attrs.get("class") and c0 <= d.start < c1]
+    arms = [(d.start, d.end, d.attrs["name"]) for d in st.starting("drug", c0, c1) if not d.attrs.get("class")]
     for m in cue_regex("trial_size", "arm_groups").finditer(st.text, c0, c1):
         if st.free(m.start(), m.end(), "drug"):
             arms.append((m.start(), m.end(), m.group(0).lower()))
@@ -35,6 +34,9 @@ def nearest_arm(st: DocState, start: int, end: int, window: int = 40) -> str | N
         return names.pop()
     if not arms:
         return None
+    combined = _bracketed_combination(st, arms, start, c0)
+    if combined:
+        return combined
     # several arms: take the one written immediately next to the number
     def gap(a):
         return start - a[1] if a[1] <= start else a[0] - end
@@ -43,21 +45,47 @@ def nearest_arm(st: DocState, start: int, end: int, window: int = 40) -> str | N
     return best[2] if gap(best) <= 10 else None
 
 
+_PHRASE_SEP = re.compile(r"[,;:、，；（(]|\b(?:or|to|versus|vs|and then|compared with|than)\b|または|もしくは|対", re.I)
+_OPEN_BEFORE = re.compile(r"[(（\[]\s*(?:[nN]\s*[=＝]\s*)?$")
+
+
+def _bracketed_combination(st: DocState, arms: list, start: int, c0: int) -> str | None:
+    """'tacrolimus plus MMF (n = 150) or placebo plus MMF (n = 148)': a number in brackets
+    right after a phrase naming several arms is the combination the phrase names, joined
+    with " + " in text order (the arm naming of the guidelines)."""
+    text = st.text
+    m = _OPEN_BEFORE.search(text, max(c0, start - 8), start)
+    if not m:
+        return None
+    phrase_end = m.start()
+    seps = list(_PHRASE_SEP.finditer(text, max(c0, phrase_end - 80), phrase_end))
+    phrase_start = seps[-1].end() if seps else max(c0, phrase_end - 80)
+    names = list(dict.fromkeys(a[2] for a in arms if phrase_start <= a[0] and a[1] <= phrase_end))
+    return " + ".join(names) if len(names) > 1 else (names[0] if names else None)
+
+
 def nearest_drug(st: DocState, start: int, end: int) -> int | None:
     """Index (into the drug list) of the drug a dose at [start, end) belongs to.
 
     The nearest drug before it in the same clause ("MMF（2g／日）", "AZA 2 mg/kg/day"), else
     one right after it joined by "of" ("2 g/day of MMF"), else the nearest before it in the sentence.
+    Drugs are taken by start, as the drug list is sorted once the drug component has run.
     """
-    drugs = st.mentions["drug"]
-    c0, c1 = st.clause(start)
+    c0, _ = st.clause(start)
     s0, _ = st.sentence(start)
-    before = [i for i, d in enumerate(drugs) if not d.attrs.get("class") and c0 <= d.start and d.end <= start]
-    if before:
-        return before[-1]
-    after = [i for i, d in enumerate(drugs) if not d.attrs.get("class") and d.start >= end
-             and _OF_DRUG.fullmatch(st.text, end, d.start)]
-    if after:
-        return after[0]
-    before = [i for i, d in enumerate(drugs) if not d.attrs.get("class") and s0 <= d.start and d.end <= start]
-    return before[-1] if before else None
+    before = None  # the last drug before, in the sentence
+    for d in st.preceding("drug", start):
+        if d.start < s0:
+            break
+        if not d.attrs.get("class") and d.end <= start:
+            before = d
+            break
+    if before is not None and before.start >= c0:
+        return st.rank("drug", before)
+    reach = _OF_DRUG.match(st.text, end).end()  # no drug after "of the oral ..." can start later
+    for d in st.following("drug", end):
+        if d.start > reach:
+            break
+        if not d.attrs.get("class") and _OF_DRUG.fullmatch(st.text, end, d.start):
+            return st.rank("drug", d)
+    return None if before is None else st.rank("drug", before)

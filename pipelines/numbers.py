@@ -73,3 +73,9 @@ def parse_number_words(s: str) -> int | None:
 
 def as_int(value: float) -> int | None:
     return int(value) if float(value).is_integer() else None
+
+
+def count(s: str) -> int | None:
+    """A whole count matched by INT ("370", "1,726"); None if it is no finite number (a
+    400-digit "count" is infinite as a float)."""
+    return as_int(parse_number(s))

@@ -13,7 +13,6 @@ from spacy.tokens import Doc
 
 from .base import state
 from .numbers import NUM_SCI, parse_number
-from .resources import cue_regex
 
 _OPS = {"=": "=", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "<=": "<=", ">=": ">=", "=<": "<=",
         "=>": ">=", "<or=": "<=", ">or=": ">="}
@@ -43,8 +42,7 @@ class PValueExtractor:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
         text = st.text
-        threshold_re = cue_regex("p_value", "threshold")
-        for m in _P_RE.finditer(text):
+        for m in st.checked(_P_RE.finditer(text)):
             value = _value(m.group("num"))
             if value is None:
                 continue
@@ -55,7 +53,7 @@ class PValueExtractor:
             else:
                 op = "="
             s0, s1 = st.sentence(m.start())
-            threshold = bool(threshold_re.search(text, s0, s1)) and op in ("<", "<=") and value in (0.05, 0.01, 0.001, 0.1)
+            threshold = op in ("<", "<=") and value in (0.05, 0.01, 0.001, 0.1) and st.has_hit("p_value", "threshold", s0, s1)
             attrs = {"operator": op, "value": value}
             if threshold:
                 attrs["threshold"] = True
@@ -63,6 +61,7 @@ class PValueExtractor:
             pos = m.end()
             # values sharing this P ("P values of 0.05 and 0.009", "P = 0.02 and 0.04")
             while True:
+                st.budget.check()
                 sm = _SHARED_RE.match(text, pos)
                 if not sm or (v := _value(sm.group("num"))) is None:
                     break

@@ -104,3 +104,16 @@ def load_json_rule(lang: str, name: str) -> dict:
     """A rule file of one language: models/rules/<lang>/<name>.json."""
     with model_path("rules", lang, f"{name}.json").open(encoding="utf-8") as fh:
         return json.load(fh)
+
+
+@lru_cache(maxsize=1)
+def model_version() -> str:
+    """A short content hash of models/ (every lexicon, rule file and trained model): it changes
+    whenever anything that decides an extraction changes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(p for p in MODELS.rglob("*") if p.is_file() and p.suffix in (".json", ".tsv", ".txt")):
+        h.update(str(path.relative_to(MODELS)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]

@@ -10,6 +10,8 @@ an outcome cue and no veto cue stands in the clause (cues.json, response_rate).
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 from functools import lru_cache
 
@@ -18,19 +20,19 @@ from spacy.tokens import Doc
 
 from .base import DocState, state
 from .linking import nearest_arm
-from .numbers import INT, NUM, parse_number
+from .numbers import INT, NUM, count, parse_number
 from .resources import atoms, cue_regex, cues, trie_regex
 
-_PCT = re.compile(rf"(?P<num>{NUM})\s*(?:%|percent\b|per\s+cent\b|パーセント)")
+_PCT = re.compile(rf"(?<!\d)(?P<num>{NUM})\s*(?:%|percent\b|per\s+cent\b|パーセント)")
 # "16 of 71 patients (" / "73/116 [" / "185 例中 104 例（" / "104 例（" right before the percentage
 _PAIR_BEFORE = re.compile(
-    rf"(?:(?P<x>{INT})\s*(?:of|/|out of)\s*(?P<y>{INT})(?:\s+[A-Za-z\-]+){{0,3}}"
+    rf"(?:(?P<x>{INT})\s*(?:of|/|out of)\s*(?P<y>{INT})(?:\s*(?:例|症例|名|人))?(?:\s+[A-Za-z\-]+){{0,3}}"
     rf"|(?P<y2>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{INT})\s*(?:例|症例|名|人)?"
     rf"|(?P<x3>{INT})\s*(?:例|症例|名|人|patients|participants|subjects))"
     rf"\s*[(\[（]\s*$"
 )
-_PAIR_EN = re.compile(rf"(?P<x>{INT})\s*(?:of|out of)\s*(?P<y>{INT})(?![\d.,]\d)")
-_PAIR_JA = re.compile(rf"(?P<y>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x>{INT})\s*(?:例|症例|名|人)")
+_PAIR_EN = re.compile(rf"(?<!\d)(?P<x>{INT})\s*(?:of|out of)\s*(?P<y>{INT})(?![\d.,]\d)")
+_PAIR_JA = re.compile(rf"(?<!\d)(?P<y>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x>{INT})\s*(?:例|症例|名|人)")
 # "13 of 25 patients (52%)", "142 例中 56 例が治療反応を得た（39.4%）" (not "(95% CI ...)")
 _PCT_FOLLOWS = re.compile(rf"(?:\s*(?:[A-Za-z\-]+\s+){{0,3}}?|[^。.()（）%]{{0,20}}?)[(\[（]\s*{NUM}\s*%(?!\s*(?:CI|C\.I|confiden|credib))")
 _LIST_JOIN = re.compile(r"(?:\band\b|\bvs\b|\bversus\b|\bor\b|,|;|compared with|と|、|対)", re.I)
@@ -61,7 +63,7 @@ class ResponseRateExtractor:
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
         text = st.text
-        for m in _PCT.finditer(text):
+        for m in st.checked(_PCT.finditer(text)):
             if m.start() and text[m.start() - 1] in "0123456789.,":
                 continue
             value = parse_number(m.group("num"))
@@ -72,7 +74,7 @@ class ResponseRateExtractor:
                 continue
             if before_veto.search(text[max(0, m.start() - 45):m.start()]) and not _SHARE_OF.match(text, m.end()):
                 continue
-            if _in_ci(text, m.start()) or _next_to_drug(st, m.start(), m.end()):
+            if _in_ci(st, m.start()) or _next_to_drug(st, m.start(), m.end()):
                 continue
             outcome = _outcome(st, m.start(), m.end())
             if outcome is None:
@@ -82,9 +84,10 @@ class ResponseRateExtractor:
             if pb:
                 x = pb.group("x") or pb.group("x2") or pb.group("x3")
                 y = pb.group("y") or pb.group("y2")
-                attrs["numerator"] = int(parse_number(x))
-                if y:
-                    attrs["denominator"] = int(parse_number(y))
+                if count(x) is not None:
+                    attrs["numerator"] = count(x)
+                if y and count(y) is not None:
+                    attrs["denominator"] = count(y)
             arm = nearest_arm(st, m.start(), m.end())
             if arm:
                 attrs["arm"] = arm
@@ -101,24 +104,29 @@ class ResponseRateExtractor:
         accepted = st.mentions["response_rate"]
         if not accepted:
             return
-        for m in _PCT.finditer(text):
-            prev = [r for r in accepted if r.end <= m.start()]
-            if not prev or not st.free(m.start(), m.end(), "response_rate", "p_value", "dose"):
+        for m in st.checked(_PCT.finditer(text)):
+            last = _last_ending_by(st, m.start())
+            if last is None or not st.free(m.start(), m.end(), "response_rate", "p_value", "dose"):
                 continue
-            last = prev[-1]
+            if m.start() - last.end > 45:
+                continue
             between = text[last.end:m.start()]
-            if len(between) > 45 or not _LIST_JOIN.search(between) or "%" in between:
+            if not _LIST_JOIN.search(between) or "%" in between:
                 continue
             if st.sentence(last.start) != st.sentence(m.start()) or st.hits("response_rate", "exclude", last.end, m.start()):
                 continue
-            if _vetoes()[1].match(text, m.end()) or _in_ci(text, m.start()):
+            if _vetoes()[1].match(text, m.end()) or _in_ci(st, m.start()):
                 continue
-            attrs = {"percent": parse_number(m.group("num")), "outcome": last.attrs.get("outcome")}
+            percent = parse_number(m.group("num"))
+            if not math.isfinite(percent):
+                continue
+            attrs = {"percent": percent, "outcome": last.attrs.get("outcome")}
             arm = nearest_arm(st, m.start(), m.end())
             if arm:
                 attrs["arm"] = arm
-            st.add("response_rate", m.start(), m.end(), **attrs)  # appends to ``accepted``
-            accepted.sort(key=lambda r: r.start)
+            new = st.add("response_rate", m.start(), m.end(), **attrs)  # appended to ``accepted``
+            accepted.pop()
+            bisect.insort_right(accepted, new, key=lambda r: r.start)  # where sorting by start puts it
 
     def _bare_pairs(self, st: DocState) -> None:
         """'13 of 25 patients responded' with no percentage written: the pair is the span."""
@@ -126,12 +134,11 @@ class ResponseRateExtractor:
         pairs = list(_PAIR_EN.finditer(text))
         if st.has_japanese:
             pairs += list(_PAIR_JA.finditer(text))
-        for m in pairs:
+        for m in st.checked(pairs):
             if m.start() and text[m.start() - 1] in "0123456789.,/":
                 continue
-            x = parse_number(m.group("x"))
-            y = parse_number(m.group("y"))
-            if not (0 <= x <= y) or y == 0:
+            x, y = count(m.group("x")), count(m.group("y"))
+            if x is None or y is None or not (0 <= x <= y) or y == 0:
                 continue
             if _PCT_FOLLOWS.match(text[m.end():m.end() + 40]):
                 continue  # a percentage follows: it carries the rate
@@ -143,26 +150,37 @@ class ResponseRateExtractor:
             if not st.free(m.start(), m.end(), "response_rate", "p_value", "dose"):
                 continue
             outcome = _outcome(st, m.start(), m.end()) or verbs.search(tail).group(0)
-            attrs = {"percent": round(100.0 * x / y, 1), "numerator": int(x), "denominator": int(y), "outcome": outcome}
+            attrs = {"percent": round(100.0 * x / y, 1), "numerator": x, "denominator": y, "outcome": outcome}
             arm = nearest_arm(st, m.start(), m.end())
             if arm:
                 attrs["arm"] = arm
             st.add("response_rate", m.start(), m.end(), **attrs)
 
 
+def _last_ending_by(st: DocState, pos: int):
+    """The last response rate (by start) that ends at or before ``pos``."""
+    return next((r for r in st.preceding("response_rate", pos) if r.end <= pos), None)
+
+
 def _next_to_drug(st: DocState, start: int, end: int) -> bool:
     """A strength: "0.2% chlorhexidine", "Salicylic Acid 10%"."""
     text = st.text
     return any((0 <= start - d.end <= 1 and not text[d.end:start].strip())
-               or (0 <= d.start - end <= 1 and not text[end:d.start].strip()) for d in st.mentions["drug"])
+               or (0 <= d.start - end <= 1 and not text[end:d.start].strip())
+               for d in st.overlapping("drug", start - 2, end + 2))
 
 
-def _in_ci(text: str, pos: int) -> bool:
-    """Inside a confidence interval: '(95% CI, 40%-60%)', '[CI 1.2 to 3.4%]'."""
-    opening = max(text.rfind("(", 0, pos), text.rfind("[", 0, pos), text.rfind("（", 0, pos))
-    closing = max(text.rfind(")", 0, pos), text.rfind("]", 0, pos), text.rfind("）", 0, pos))
-    if opening > closing and (_CI.search(text, opening, pos) or _BOUNDS.match(text[opening + 1:text.find(")", pos) if ")" in text[pos:] else pos])):
-        return True
+def _in_ci(st: DocState, pos: int) -> bool:
+    """Inside a confidence interval: '(95% CI, 40%-60%)', '[CI 1.2 to 3.4%]' (brackets opened
+    within the window before ``pos``)."""
+    text = st.text
+    lo, hi = st.window(pos)
+    opening = max(text.rfind("(", lo, pos), text.rfind("[", lo, pos), text.rfind("（", lo, pos))
+    closing = max(text.rfind(")", lo, pos), text.rfind("]", lo, pos), text.rfind("）", lo, pos))
+    if opening > closing:
+        close = text.find(")", pos, hi)
+        if _CI.search(text, opening, pos) or _BOUNDS.match(text, opening + 1, close if close >= 0 else pos):
+            return True
     return bool(_CI_BEFORE.search(text, max(0, pos - 30), pos))
 
 
@@ -175,20 +193,17 @@ def _outcome(st: DocState, start: int, end: int) -> str | None:
     """The outcome words a percentage at [start, end) reports, or None if it is not a response."""
     c0, c1 = st.clause(start)
     s0, s1 = st.sentence(start)
-    if st.hits("response_rate", "veto", s0, s1):
+    if st.has_hit("response_rate", "veto", s0, s1):
         return None
     text = st.text
-    if st.hits("response_rate", "clause_veto", c0, start):
+    if st.has_hit("response_rate", "clause_veto", c0, start):
         return None  # "difference in proportion of responders: 43.17%"
     for lo, hi in ((c0, c1), (s0, s1)):
-        # "25% of responders": the group after "of" is the population, not the outcome
         bad_hits = st.hits("response_rate", "exclude", lo, hi)
+        bad_ends = [b[1] for b in bad_hits]
         # "25% of responders" names the population; "拒絶反応", "注射部位反応" are not responses
         good = [h for h in st.hits("response_rate", "outcome", lo, hi)
-                if not _POPULATION.fullmatch(text, end, h[0]) and not any(b[0] <= h[0] and h[1] <= b[1] for b in bad_hits)]
-        # "relapse after remission", "death following response": the head noun excludes
-        good = [h for h in good if not any(0 <= h[0] - b[1] <= 12 and _AFTER_WORD.fullmatch(text, b[1], h[0])
-                                           for b in bad_hits)]
+                if not _POPULATION.fullmatch(text, end, h[0]) and not _excluded(text, h, bad_hits, bad_ends)]
         g = _nearest(good, start, end)
         b = _nearest(bad_hits, start, end)
         if g is None and b is None:
@@ -197,6 +212,19 @@ def _outcome(st: DocState, start: int, end: int) -> str | None:
             return None
         return g[1]
     return None
+
+
+def _excluded(text: str, h: tuple[int, int, str], bad_hits: list, bad_ends: list[int]) -> bool:
+    """An outcome hit inside an exclusion ("拒絶反応") or headed by one before it ("relapse
+    after remission", "death following response").  Exclusions do not overlap, so only those
+    ending from 12 characters before the hit need a look."""
+    for i in range(bisect.bisect_left(bad_ends, h[0] - 12), len(bad_hits)):
+        b = bad_hits[i]
+        if b[0] > h[0]:
+            break
+        if h[1] <= b[1] or (0 <= h[0] - b[1] <= 12 and _AFTER_WORD.fullmatch(text, b[1], h[0])):
+            return True
+    return False
 
 
 _AFTER_WORD = re.compile(r"\s+(?:after|following|post|among|in|of)\s+(?:the\s+)?(?:initial\s+)?", re.I)

@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from .base import DocState, state
 from .linking import nearest_arm
-from .numbers import INT, NUM, NUMBER_WORDS, as_int, parse_number, parse_number_words
+from .numbers import INT, NUM, NUMBER_WORDS, as_int, count, parse_number, parse_number_words
 from .resources import atoms, cue_regex, cues, trie_regex
 
 _PCT_AFTER = re.compile(rf"\s*[(\[（]\s*(?:{NUM})\s*%")
@@ -26,7 +26,7 @@ _PCT_BEFORE = re.compile(rf"(?:{NUM})\s*%\s*[(\[（]\s*$")  # "25.0% (7/28)"
 _ASSIGN_WORDS = r"(?:randomly\s+)?(?:randomi[sz]ed|assigned|allocated|included|enrolled|analy[sz]ed|recruited|evaluable|treated)"
 _NOT_PEOPLE = (r"(?!(?:or|and|of|in|at|from|with|more|less|than|hospitals?|cent(?:re|er)s?|sites?|clinics?|"
                r"practices?|wards?|trials?|studies|countries|units|cycles?|doses?|weeks?|days?|months?|years?)\b)")
-_BARE = re.compile(rf"(?P<num>{INT})(?:\s+{_NOT_PEOPLE}[A-Za-z][\w‐-]*){{0,4}}?\s+(?:(?:were|was)\s+{_ASSIGN_WORDS}|formed|comprised|constituted)\b")
+_BARE = re.compile(rf"(?<!\d)(?P<num>{INT})(?:\s+{_NOT_PEOPLE}[A-Za-z][\w‐-]*){{0,4}}?\s+(?:(?:were|was)\s+{_ASSIGN_WORDS}|formed|comprised|constituted)\b")
 _AND_TO = re.compile(rf"(?:\s+(?:to|into|in)\s+[^\d,;.()]{{1,40}}?)?\s*(?:,|and|,\s*and)\s+(?P<num>{INT})\s+(?:to|in|into|were|was|placebo|vehicle|control|controls)\b")
 _ASSIGN = re.compile(rf"\b{_ASSIGN_WORDS}\b|\b(?:randomi[sz]ation|allocation)\b", re.I)
 _BASELINE_PAREN = re.compile(r"\b(?:age[ds]?|years?|yr|female|male|women|men)\b|%", re.I)
@@ -74,19 +74,19 @@ class TrialSizeExtractor:
         self._n_equals(st)
         self._fractions(st, pat.frac)
         self._bare_numbers(st)
-        for c in pat.counter.finditer(text):
+        for c in st.checked(pat.counter.finditer(text)):
             m = pat.before_counter.search(text, max(0, c.start() - 60), c.start())
             if m:
                 self._english(st, m, c.end())
         self._arm_lists(st)  # after the totals they may add up to
         if st.has_japanese:
-            for m in pat.ja.finditer(text):
+            for m in st.checked(pat.ja.finditer(text)):
                 self._japanese(st, m)
         st.mentions["trial_size"].sort(key=lambda m: m.start)
         return doc
 
-    def _add(self, st: DocState, start: int, end: int, n: int) -> None:
-        if n <= 0 or not st.free(start, end, "trial_size", "dose", "p_value"):
+    def _add(self, st: DocState, start: int, end: int, n: int | None) -> None:
+        if n is None or n <= 0 or not st.free(start, end, "trial_size", "dose", "p_value"):
             return
         before = st.text[max(st.sentence(start)[0], start - 30):start]
         total = cue_regex("trial_size", "total_before").search(before)
@@ -98,16 +98,16 @@ class TrialSizeExtractor:
         st.add("trial_size", start, end, **attrs)
 
     def _n_equals(self, st: DocState) -> None:
-        for m in _N_EQ.finditer(st.text):
-            self._add(st, m.start(), m.end(), int(parse_number(m.group("num"))))
+        for m in st.checked(_N_EQ.finditer(st.text)):
+            self._add(st, m.start(), m.end(), count(m.group("num")))
 
     def _fractions(self, st: DocState, frac: re.Pattern[str]) -> None:
         """'16 of 71 (22.5%)', '73/116 [62.9%]', '13 of 25 patients responded': 71, 116, 25."""
         text = st.text
         verbs = cue_regex("trial_size", "event_after")
-        for m in frac.finditer(text):
-            x, y = parse_number(m.group("x")), parse_number(m.group("y"))
-            if not (0 <= x <= y) or y < 2:
+        for m in st.checked(frac.finditer(text)):
+            x, y = count(m.group("x")), count(m.group("y"))
+            if x is None or y is None or not (0 <= x <= y) or y < 2:
                 continue
             after = text[m.end():m.end() + 40]
             cm = _patterns().counter_after.match(after)
@@ -117,7 +117,7 @@ class TrialSizeExtractor:
             end = m.end() + cm.end() if cm else m.end("y")
             if m.group("sep") == "/" and re.match(r"\s*(?:mg|g|kg|m2|day|d|week|mmHg|dL|L)\b", after):
                 continue
-            self._add(st, m.start("y"), end, int(y))
+            self._add(st, m.start("y"), end, y)
 
     def _english(self, st: DocState, m: re.Match, end: int) -> None:
         text = st.text
@@ -132,13 +132,14 @@ class TrialSizeExtractor:
         if pct:
             # "12 patients (10%) had nausea" counts a subgroup; "141 physicians (45.2%)
             # completed the survey" is the responding sample
-            close = text.find(")", pct.end())
+            close = text.find(")", pct.end(), st.window(pct.end())[1])
             if close < 0 or _first_cue(st, close + 1, "size_after", "event_after") != "size_after":
                 return
         c0 = st.clause(s)[0]
-        before = text[max(0, st.sentence(s)[0], s - 25):s]
-        opening = text.rfind("(", st.sentence(s)[0], s)
-        if opening > text.rfind(")", 0, s) and _BASELINE_PAREN.search(text, opening, s):
+        s0 = st.sentence(s)[0]
+        before = text[max(0, s0, s - 25):s]
+        opening = text.rfind("(", max(s0, st.window(s)[0]), s)
+        if opening >= 0 and text.find(")", opening, s) < 0 and _BASELINE_PAREN.search(text, opening, s):
             return  # "(median age 61 years; 17 women)": a baseline breakdown
         if re.search(r"(?:\d\s*(?:of|/)|%\s*(?:of)?)\s*$", before):
             return  # "16 of 71 patients" is taken by _fractions; "45% of patients"
@@ -157,31 +158,34 @@ class TrialSizeExtractor:
     def _bare_numbers(self, st: DocState) -> None:
         """'185 were assigned to MMF and 185 to IVC', '641 were included in the analysis'."""
         text = st.text
-        for m in _BARE.finditer(text):
+        for m in st.checked(_BARE.finditer(text)):
             if m.start() and (text[m.start() - 1] in "0123456789.,/-%" or text[m.start() - 1].isalpha()):
                 continue
             if cue_regex("trial_size", "not_size_before").search(text, max(st.clause(m.start())[0], m.start() - 25), m.start()):
                 continue  # "a MADRS score of at least 26 were randomized"
             cm = _patterns().counter_after.match(text, m.end("num"))  # "323 patients were randomized"
-            self._add(st, m.start("num"), cm.end() if cm else m.end("num"), int(parse_number(m.group("num"))))
+            self._add(st, m.start("num"), cm.end() if cm else m.end("num"), count(m.group("num")))
             pos = m.end()
             # "... assigned to MMF and 185 to IVC": later members of the list
             while (more := _AND_TO.match(text, pos)) is not None:
-                self._add(st, more.start("num"), more.end("num"), int(parse_number(more.group("num"))))
+                st.budget.check()
+                self._add(st, more.start("num"), more.end("num"), count(more.group("num")))
                 pos = more.end()
 
     def _arm_lists(self, st: DocState) -> None:
         """'randomized (vonoprazan 324, lansoprazole 326)', 'included (tacrolimus, 405; ...)'."""
         text = st.text
-        for m in _PAREN.finditer(text):
+        for m in st.checked(_PAREN.finditer(text)):
             s0, _ = st.sentence(m.start())
             inner = m.start() + 1
             parts = list(_ARM_ITEM.finditer(text[inner:m.end() - 1]))
             # "94 patients (DZ, 48; D, 46)": arm counts that add up to the size just before
-            total = next((t.attrs["n"] for t in st.mentions["trial_size"] if 0 <= m.start() - t.end <= 2), None)
-            if total and len(parts) > 1 and sum(int(parse_number(p.group("num"))) for p in parts) == total:
-                for part in parts:
-                    self._add(st, inner + part.start("num"), inner + part.end("num"), int(parse_number(part.group("num"))))
+            ending = [t for t in st.overlapping("trial_size", m.start() - 3, m.start()) if 0 <= m.start() - t.end <= 2]
+            total = min(ending, key=lambda t: t.seq).attrs["n"] if ending else None  # the first added
+            sizes = [count(p.group("num")) for p in parts]
+            if total and len(parts) > 1 and None not in sizes and sum(sizes) == total:
+                for part, n in zip(parts, sizes):
+                    self._add(st, inner + part.start("num"), inner + part.end("num"), n)
                 continue
             if not _ASSIGN.search(text, max(s0, m.start() - 60), m.start()):
                 continue
@@ -189,7 +193,7 @@ class TrialSizeExtractor:
                 a0, a1 = inner + part.start("arm"), inner + part.end("arm")
                 if part.group("arm").strip() and (not st.free(a0, a1, "drug")
                                                   or cue_regex("trial_size", "arm_groups").search(part.group("arm"))):
-                    self._add(st, inner + part.start("num"), inner + part.end("num"), int(parse_number(part.group("num"))))
+                    self._add(st, inner + part.start("num"), inner + part.end("num"), count(part.group("num")))
 
     def _japanese(self, st: DocState, m: re.Match) -> None:
         """Japanese counts are sizes only with a cue: 'N 例を対象', 'N 例中', '群 N 例',

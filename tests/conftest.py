@@ -9,6 +9,13 @@ from trialex.pipelines.pipeline import Extractor
 
 @pytest.fixture(scope="session")
 def extractor() -> Extractor:
+    """The rule path (the fallback without trained models): what most tests pin down."""
+    return Extractor(decisions=False)
+
+
+@pytest.fixture(scope="session")
+def learned() -> Extractor:
+    """The default pipeline: the rules' candidates decided by the trained models of models/decisions/."""
     return Extractor()
 
 

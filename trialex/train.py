@@ -41,9 +41,7 @@ def collect(golds: list[dict], nlps: dict) -> dict[str, list[dict]]:
     """Per kind, one row per candidate: doc id, original span, value, features, label."""
     rows: dict[str, list[dict]] = {k: [] for k in KINDS}
     for g in golds:
-        nlp = nlps[g.get("lang", "en")]
-        with nlp.select_pipes(disable=[p for p in nlp.pipe_names if p == "trialex_decisions"]):
-            doc = nlp(g["text"])
+        doc = nlps[g.get("lang", "en")](g["text"])
         st = doc._.trialex
         ctx = Context(st)
         for kind, (_, cands) in KINDS.items():
@@ -118,7 +116,7 @@ def train(sets_path: Path, shared: Path, out_dir: Path, log=print, report_test: 
     roles = ("train", "dev", "test") if report_test else ("train", "dev")
     split = {role: [g for s in sets if s["role"] == role for g in load_gold(s["path"], shared)] for role in roles}
     split.setdefault("test", [])
-    nlps = {lang: build_nlp(lang) for lang in ("en", "ja")}
+    nlps = {lang: build_nlp(lang, decisions=False) for lang in ("en", "ja")}
     rows = {role: collect(docs, nlps) for role, docs in split.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     card = {}

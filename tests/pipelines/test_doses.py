@@ -61,3 +61,18 @@ def test_dose_linked_to_its_drug(extract):
 )
 def test_lab_values_are_not_doses(extract, text):
     assert extract(text)["doses"] == []
+
+
+@pytest.mark.parametrize("text,surface,written,unit,normalized", [
+    # the spec: min/max with the unit as written, normalized in mg (issue: "3 g/day" gave 3000 "g/day")
+    ("MMF 3 g/day was given.", "3 g/day", (3, 3), "g/day", (3000, 3000, "mg/day")),
+    ("MMF 1,000 mg twice daily.", "1,000 mg", (1000, 1000), "mg", (1000, 1000, "mg")),
+    ("IVC 0.5-1.0 g/m2/month was given.", "0.5-1.0 g/m2/month", (0.5, 1.0), "g/m2/month", (500, 1000, "mg/m2/month")),
+    ("tacrolimus 75 μg/kg/day was given", "75 μg/kg/day", (75, 75), "μg/kg/day", (0.075, 0.075, "mg/kg/day")),
+    ("vitamin D 4000 IU/day was given", "4000 IU/day", (4000, 4000), "IU/day", (4000, 4000, "IU/day")),
+    ("ＭＭＦ ２ｇ／日を投与した。", "２ｇ／日", (2, 2), "ｇ／日", (2000, 2000, "mg/day")),
+])
+def test_written_amounts_and_normalized_mg(extract, text, surface, written, unit, normalized):
+    (d,) = [d for d in extract(text)["doses"] if d["text"] == surface]
+    assert (d["min"], d["max"]) == written and d["unit"] == unit
+    assert (d["normalized"]["min"], d["normalized"]["max"], d["normalized"]["unit"]) == normalized
