@@ -22,9 +22,13 @@ from spacy.tokens import Doc
 from .base import state
 from .resources import load_json_rule
 
-# a signed decimal: "-2.3", "0·72", ".85", never a part of a longer number
-_NUM = r"[-+]?(?:\d+(?:[.·]\d+)?|[.·]\d+)(?![\d]|[.·]\d)"
-_PCT = r"(?:\s*%|\s*percentage\s+points?)?"
+# a signed decimal, maybe money: "-2.3", "0·72", ".85", "£4,489", never a part of a longer number
+_NUM = r"[-+]?[£€$¥]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:[.·]\d+)?(?<=\d)(?![\d]|[.·]\d)"
+# the estimate's unit, when written: "%", "percentage points", "ポイント", "mmHg", "kg", "mL", "分"
+_UNIT = (r"(?:\s*(?:%|percentage\s+points?|points?|ポイント|(?i:beats\s+per\s+minute|minutes|days|hours|units)"
+         r"|(?!(?:to|or|and|vs|versus|CI|Cl|p|P|in|for|with|at|was|were)\b)[A-Za-zμ]{1,5}(?:/[A-Za-z0-9]{1,5}){0,2}"
+         r"|分|秒|時間|日|週|歩|段/分|回/分)(?![A-Za-z]))?")
+_PCT = _UNIT
 _RANGE_SEP = r"\s*(?:-|to|~|～|,|、|from)\s*"
 # "95% CI", "95%CI", "95% confidence interval", "95％信頼区間", "CI 95%", "CI", "信頼区間"
 _CI_LABEL = (
@@ -48,12 +52,12 @@ def _pattern() -> re.Pattern[str]:
     return re.compile(
         rf"(?<![A-Za-z])(?P<name>{esc(abbrevs)}|(?i:{esc(words)}))(?![A-Za-z])"
         # an optional abbreviation after the written-out name: "hazard ratio (HR)"
-        r"(?:\s*\((?:a|adjusted\s+)?[A-Z]{2,4}\))?"
+        r"(?:\s*[(\[](?:a|adjusted\s+)?[A-Z]{2,4}[)\]])?"
         # what may stand between the name and the estimate
         r"(?:\s*(?:,|:|=|;|(?i:was|were|of|is)|は|が|で|\s)\s*){0,3}"
         rf"(?P<value>{_NUM}){_PCT}"
         # the interval: bracketed or after a comma/semicolon, label optional inside brackets
-        r"(?:\s*(?:(?P<open>[(\[])\s*|[,;]\s*)"
+        r"(?:\s*(?:(?P<open>[(\[])\s*|[,;、，]\s*|\s(?=\s*(?:\d{2}\s*%\s*)?(?:CI|C\.I\.)))"
         rf"(?:{_CI_LABEL}\s*(?:[,:=]\s*)?)?"
         rf"(?P<low>{_NUM}){_PCT}{_RANGE_SEP}(?P<high>{_NUM}){_PCT}"
         r"(?:\s*(?P<close>[)\]]))?)?",
@@ -70,7 +74,11 @@ def find_effects(text: str) -> list[dict]:
         measure = lookup.get(name) or lookup.get(name.lower())
         if measure is None:
             continue
+        if _PER_UNIT.search(text, max(0, m.start() - 12), m.start()):
+            continue  # "1 SD あたりのハザード比", "per 10 mg/dL": a covariate, not a comparison of arms
         value = _float(m.group("value"))
+        if measure == "MD" and re.match(r"\s*(?:ポイント|percentage\s+points?)", text[m.end("value"):m.end("value") + 20]):
+            measure = "RD"  # a difference of shares in percentage points
         item = {"start": m.start("name"), "measure": measure, "value": value}
         end = m.end("value")
         if m.group("low") is not None:
@@ -87,8 +95,11 @@ def find_effects(text: str) -> list[dict]:
     return out
 
 
+_PER_UNIT = re.compile(r"あたり(?:の)?\s*$|\bper\s+(?:\d+[\w-]*|SD|unit|one)[\w\s/-]{0,10}$", re.I)
+
+
 def _float(s: str) -> float:
-    return float(s.replace("·", "."))
+    return float(re.sub(r"[£€$¥,]", "", s).replace("·", "."))
 
 
 def tie_p_values(effects: list[dict], p_values: list[dict], text: str, reach: int = 40) -> None:

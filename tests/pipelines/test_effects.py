@@ -59,3 +59,23 @@ def test_p_value_written_after_the_interval_is_tied():
     # tie on the normalised text: here normalisation keeps offsets
     tie_p_values(found, pvals, text)
     assert found[0]["p_value"] == 0 and "p_value" not in found[1]
+
+
+@pytest.mark.parametrize("text,span,measure,value,low,high", [
+    ("RR 0.66 CI 95%: 0.43 to 1.03; infection", "RR 0.66 CI 95%: 0.43 to 1.03", "RR", 0.66, 0.43, 1.03),
+    ("odds ratio [OR] 2.98 [95% CI 2.67–3.32], P < 0.001", "odds ratio [OR] 2.98 [95% CI 2.67–3.32]", "OR", 2.98, 2.67, 3.32),
+    ("(difference: 0.6 beats per minute; 95% CI −3.9 to 5.1)", "difference: 0.6 beats per minute; 95% CI −3.9 to 5.1",
+     "MD", 0.6, -3.9, 5.1),
+    ("体重は増加した（群間差 1.9kg、95%CI 0.8～3.0、P＝0.002）", "群間差 1.9kg、95%CI 0.8～3.0", "MD", 1.9, 0.8, 3.0),
+    ("群間差は 1.2 ポイント（95％信頼区間 −2.1～4.6）と", "群間差は 1.2 ポイント（95％信頼区間 −2.1～4.6）", "RD", 1.2, -2.1, 4.6),
+    ("死亡のハザード比 0.54、95％信頼区間 0.32～0.92、P＝0.01", "ハザード比 0.54、95％信頼区間 0.32～0.92", "HR", 0.54, 0.32, 0.92),
+])
+def test_units_labels_and_japanese_commas(text, span, measure, value, low, high):
+    (e,) = effects(text)
+    assert (e["text"], e["measure"], e["value"], e["ci_low"], e["ci_high"]) == (span, measure, value, low, high)
+
+
+def test_money_and_covariates():
+    (e,) = effects("costs were higher (mean difference £4,489, p < 0.001)")
+    assert (e["text"], e["value"]) == ("mean difference £4,489", 4489.0)
+    assert effects("CRP は予測せず（1 SD あたりのハザード比 0.89、95%CI 0.75～1.06）") == []
