@@ -68,7 +68,10 @@ class LinearModel:
         self.kind = data["kind"]
         self.classes = tuple(data["classes"])
         self.weights: dict[str, list[float]] = data["weights"]
-        self.threshold = data.get("threshold", 0.5)
+        self.threshold = data.get("threshold", 0.5)  # P(none) below which a new candidate is taken
+        # P(none) at or above which a candidate the rules took is dropped (the model overrides
+        # the rules only when it is confident)
+        self.drop_threshold = data.get("drop_threshold", self.threshold)
         self.meta = data.get("meta", {})
         # a binary model stores one score column (for the second class), others one per class
         self.width = 1 if len(self.classes) == 2 else len(self.classes)
@@ -96,9 +99,10 @@ class LinearModel:
         z = sum(e)
         return [x / z for x in e]
 
-    def decide(self, feats: dict[str, float]) -> str:
+    def decide(self, feats: dict[str, float], rule: bool = False) -> str:
+        """The class of a candidate; ``rule``: the rule extractors took it."""
         p = self.proba(feats)
-        if p[0] >= self.threshold:  # class 0 is "none"
+        if p[0] >= (self.drop_threshold if rule else self.threshold):  # class 0 is "none"
             return self.classes[0]
         return self.classes[1 + max(range(len(p) - 1), key=lambda i: p[i + 1])]
 
@@ -237,7 +241,7 @@ class Decisions:
     def _sizes(self, st: DocState, ctx: Context, model: LinearModel) -> None:
         kept = []
         for c in st.checked(size_candidates(st)) if hasattr(st, "checked") else size_candidates(st):
-            label = model.decide(features(ctx, c))
+            label = model.decide(features(ctx, c), rule=c.rule is not None)
             if label == "none":
                 continue
             attrs = {"n": int(c.value), "scope": label}
@@ -254,7 +258,7 @@ class Decisions:
 
         kept = []
         for c in st.checked(rate_candidates(st)) if hasattr(st, "checked") else rate_candidates(st):
-            if model.decide(features(ctx, c)) == "none":
+            if model.decide(features(ctx, c), rule=c.rule is not None) == "none":
                 continue
             attrs = dict(c.attrs)
             if c.rule is None:

@@ -23,13 +23,17 @@ _BIOSIMILAR_SUFFIX = re.compile(r"-[a-z]{4}$")  # anifrolumab-fnia → anifrolum
 _SALTS = re.compile(
     r"\s+(?:hydrochloride|hcl|sodium|potassium|calcium|sulfate|sulphate|mesylate|mesilate|"
     r"maleate|besylate|besilate|tartrate|citrate|fumarate|succinate|acetate|phosphate|"
-    r"bromide|hydrobromide|dihydrochloride|monohydrate|dihydrate|trihydrate|hydrate)$"
+    r"bromide|hydrobromide|dihydrochloride|monohydrate|dihydrate|trihydrate|hydrate|dimesylate|"
+    r"pamoate|embonate|tosylate|tosilate|hyclate|hemihydrate|sesquihydrate)$"
 )
+# Greek letters are read as their names ("α-tocopherol" = "alpha-tocopherol")
+GREEK = str.maketrans({"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa", "ω": "omega",
+                       "Α": "alpha", "Β": "beta", "Γ": "gamma", "Δ": "delta", "Κ": "kappa", "Ω": "omega"})
 
 
 def en_key(s: str) -> str:
     """Lookup key of an English name: lower case, hyphens and runs of spaces as one space."""
-    return re.sub(r"[\s\-‐]+", " ", s.lower()).strip()
+    return re.sub(r"[\s\-‐]+", " ", s.lower().translate(GREEK)).strip()
 
 
 _FOLD_PAIRS = [
@@ -66,11 +70,30 @@ class DrugLexicon:
     classes_ja_re: re.Pattern[str] | None = None
     blocked: set[str] = field(default_factory=set)  # en_key / ja surface never a drug
     guarded: set[str] = field(default_factory=set)  # a drug only with drug context
+    renames: dict[str, str] = field(default_factory=dict)  # name_map.tsv: lexicon name -> guideline name
+    # fixed-dose combination products known to a lexicon: frozenset of components -> "a/b" in
+    # the product's order (DrugBank "artemether and lumefantrine", ja_drugs "tegafur/uracil")
+    combinations: dict[frozenset, str] = field(default_factory=dict)
 
     def canonical(self, name: str) -> str:
-        """The output name of a drug: lexicon canonical, INN, combinations as "a/b"."""
+        """The output name of a drug: lexicon canonical, INN, guideline name, combinations as "a/b"."""
         name = self.en.get(en_key(name), name.lower())
-        return _COMBINATION.sub("/", name) if _COMBINATION.search(name) else name
+        if _COMBINATION.search(name):
+            name = _COMBINATION.sub("/", name)
+        return self.rename(name)
+
+    def rename(self, name: str) -> str:
+        """The guideline's name for a lexicon name (models/lexicons/name_map.tsv), part by part
+        for a combination "a/b"."""
+        if name in self.renames:
+            return self.renames[name]
+        if "/" in name:
+            return "/".join(self.renames.get(p, p) for p in name.split("/"))
+        return name
+
+    def combination(self, parts: list[str]) -> str | None:
+        """The product name of a known fixed-dose combination of ``parts`` (any order)."""
+        return self.combinations.get(frozenset(parts))
 
     def generic_names(self) -> set[str]:
         """Every generic the English lexicon names, and the non-brand spellings of them
@@ -137,6 +160,22 @@ def _clean_generic(name: str) -> str:
     return _BIOSIMILAR_SUFFIX.sub("", name)
 
 
+def _load_combinations(lex: DrugLexicon, data: dict) -> None:
+    """Known fixed-dose combinations: DrugBank's multi-ingredient canonicals ("artemether and
+    lumefantrine") and the "/" names of the project's tables, keyed by their component set."""
+    for canon in data["drug_canonical_to_data"]:
+        if not _COMBINATION.search(canon) or "(" in canon:
+            continue
+        parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+|/|\s+with\s+|\s+plus\s+", canon) if p.strip()]
+        names = [lex.rename(lex.en.get(en_key(p), p)) for p in parts]
+        if len(names) >= 2:
+            lex.combinations.setdefault(frozenset(names), "/".join(names))
+    # the project's own names win (their order is the guideline's)
+    for name in list(lex.ja.values()) + list(lex.abbreviations.values()) + list(lex.renames.values()):
+        if "/" in name:
+            lex.combinations[frozenset(name.split("/"))] = name
+
+
 def read_english_lexicon() -> dict:
     """The dictionary shipped in drug-named-entity-recognition, read straight from its pickle
     (its module would also build a fuzzy n-gram index we do not need)."""
@@ -199,6 +238,11 @@ def load_lexicon() -> DrugLexicon:
     for key, generic in lex.en.items():
         if generic in renames:
             lex.en[key] = renames[generic]
+    # the guideline's names (name_map.tsv) win over every lexicon's spelling
+    lex.renames = {row["name"]: row["inn"] for row in read_tsv("lexicons", "name_map.tsv")}
+    for key, generic in lex.en.items():
+        if generic in lex.renames:
+            lex.en[key] = lex.renames[generic]
     for row in ja_rows:
         lex.ja[ja_fold(row["ja"])] = lex.canonical(row["en"])
     for row in read_tsv("lexicons", "abbreviations.tsv"):
@@ -214,11 +258,27 @@ def load_lexicon() -> DrugLexicon:
             lex.en[en_key(row["term"])] = en_key(row["term"])
     if classes_ja:
         lex.classes_ja_re = re.compile(trie_regex([[re.escape(c) for c in t] for t in classes_ja]))
+    listed_guards = set()
     for row in read_tsv("lexicons", "not_drugs.tsv"):
-        target = lex.guarded if "guard" in row["reason"].lower() else lex.blocked
-        target.add(en_key(row["term"]) if row["term"].isascii() else row["term"])
+        term = en_key(row["term"]) if row["term"].isascii() else row["term"]
+        if "guard" in row["reason"].lower():
+            lex.guarded.add(term)
+            listed_guards.add(term)
+        else:
+            lex.blocked.add(term)
+    # a blocked canonical takes its other spellings with it ("serotonin": "5-HT"); a blocked
+    # collision ("kendrick" -> cefotaxime) only removes that key
+    blocked_names = {key for key in lex.blocked if lex.en.get(key) == key}
     for key in lex.blocked:
         lex.en.pop(key, None)
+    for key in [k for k, g in lex.en.items() if g in blocked_names]:
+        del lex.en[key]
+    # the project's own spellings are drugs, whatever the lexicon's entry kind ("thymoglobulin"),
+    # unless not_drugs.tsv guards them itself ("saline")
+    for row in read_tsv("lexicons", "en_overrides.tsv"):
+        if en_key(row["variant"]) not in listed_guards:
+            lex.guarded.discard(en_key(row["variant"]))
+    _load_combinations(lex, data)
     lex.en_max_tokens = max(len(k.split()) for k in lex.en)
     for k in lex.en:
         words = k.split()

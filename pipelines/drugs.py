@@ -1,19 +1,23 @@
 """Drug mentions in English and Japanese, named with one English generic.
 
-Order of the passes (earlier passes win overlaps):
-1. English lexicon on Latin token n-grams ("mycophenolate mofetil", "CellCept").
+Candidates come from rules, decisions from context (docs/drugs.md, "Drug names (issue 12)"):
+1. English lexicon on Latin token n-grams ("mycophenolate mofetil", "CellCept", "α-tocopherol").
 2. Japanese lexicon, longest match on folded katakana/kanji runs ("ミコフェノール酸モフェチル",
-   "シクロフォスファミド", half-width "ﾒﾁﾙﾌﾟﾚﾄﾞﾆｿﾞﾛﾝ" after normalisation).
-3. Abbreviations defined in the text right after a drug ("mycophenolate mofetil (MMF)",
-   "（以下MMF）", "シクロフォスファミド（IVC）"), then the table of common ones, on letter
-   boundaries so glued forms split ("CTX-AZA", "MMF2g/日").
-4. Unknown katakana names in drug context, named by transliteration against the English
-   lexicon.
-5. Development codes in drug context ("SRT2104", "MK-0431"), and English words with an
-   INN stem the lexicon lacks ("otilonium").
+   "シクロフォスファミド", half-width "ﾒﾁﾙﾌﾟﾚﾄﾞﾆｿﾞﾛﾝ" after normalisation); a salt written after the
+   name stays in the span ("ナプロキセンナトリウム"), a combination written "A・B" is two mentions.
+3. Unknown katakana names in drug context, named by transliteration against the English lexicon.
+4. Development codes ("SRT2104", "MK-0431", "ABP 501", "SB4") and English words with an INN stem
+   the lexicon lacks ("otilonium"), in drug context.
+5. Substances the body also has (zinc, insulin, selenium, saline, experimental compounds the
+   lexicon only guards) are decided per document: where the study gives one (a dose, "received",
+   "X group", "X 投与"), every mention of it counts, measured levels included, except where the
+   text names the body's own (secretion, resistance, "endogenous"); otherwise none does.
+6. Names the text defines: "X (ABBR)", "X（以下、ABBR）", "X（BRAND）", "X（開発コード：CODE）",
+   "ABBR (X)", "A/B (A1/B1)" — every later occurrence is that drug, whatever the default tables
+   say; then the table of common abbreviations ("A/B" entries give two mentions).
 Classes and groups ("steroids", "ステロイド") come out with ``class: true``; a class term
 wins over a drug name inside it ("ステロイドパルス" is not a drug, "calcineurin inhibitors"
-is not calcineurin).
+is not calcineurin); regimens named by an acronym of several drugs ("FEC", "TEGAFOX") too.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .base import DocState, state
-from .drug_lexicon import DrugLexicon, en_key, ja_fold, load_lexicon
-from .resources import atoms, cue_regex, cues, trie_regex
+from .base import DocState, Mention, state
+from .drug_lexicon import GREEK, DrugLexicon, en_key, ja_fold, load_lexicon
+from .resources import atoms, cue_regex, cues, read_tsv, trie_regex
 
-_LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_LATIN_TOKEN = re.compile(r"[A-Za-z0-9αβγδκωΑΒΓΔΚΩ]+(?:['’][A-Za-z]+)?")
 _GLUED_AMOUNT = re.compile(r"([a-z]{4,})\d+[a-z]*")
 _TOKEN_GAP = re.compile(r"[\s\-]{1,3}")
 _KATAKANA = re.compile(r"[ァ-ヶー・ヴ]")
@@ -40,20 +44,59 @@ _KATA_NAME_MAX = 64
 _JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff0-9A-Za-z]")
 # "メチルプレドニゾロン" in "コハク酸メチルプレドニゾロンナトリウム": a salt may follow the name
 _SALT_SUFFIX = re.compile(r"ナトリウム|カリウム|カルシウム|マグネシウム|水和物|塩酸塩|硫酸塩|エステル|メシル酸塩|ベシル酸塩")
+# the salt words written after a Japanese name stay in its span ("ペルヘキシリンマレイン酸塩"):
+# an acid word ending in 酸塩 / 酸エステル, or a cation, optionally hydrated
+_JA_SALT_TAIL = re.compile(
+    r"(?:[ァ-ヶー]{1,8}酸(?:塩|エステル)|塩酸塩|硫酸塩|臭化水素酸塩|ナトリウム|カリウム|カルシウム|マグネシウム|水和物)"
+    r"(?:水和物)?")
+# a salt written before it ("塩酸ドネペジル") is in the lexicon's variants
 _LAB_UNIT = re.compile(r"[^.;]{0,25}?\d\s*(?:m?mol|mg|g|µg|μg|ng|pg|mEq|IU|U)\s*/\s*(?:d?L|dl|ml|mL|24\s*h)\b")
 _SALT_WORD = re.compile(
     r"\s+(?:hydrochloride|HCl|sodium|potassium|calcium|sulfate|sulphate|mesylate|mesilate|maleate|"
     r"besylate|besilate|tartrate|citrate|fumarate|succinate|acetate|phosphate|bromide|dihydrochloride|"
-    r"monohydrate|hydrate)\b(?!\s+(?:level|concentration|intake|excretion|channel))", re.I)
-_CODE = re.compile(r"(?<![\w-])[A-Z]{2,5}-?\d{3,6}[A-Z]?(?![\w-])")
+    r"monohydrate|hydrate|dimesylate)\b(?!\s+(?:level|concentration|intake|excretion|channel))", re.I)
+# development codes: "SRT2104", "MK-0431", "ABP 501" (a space only before 3+ digits), "SB4",
+# "ch14.18"; never part of a longer word, a number or a registry number
+_CODE = re.compile(
+    r"(?<![\w./\-])(?:(?P<pre>[A-Z]{2,6}|[A-Z][a-z][A-Z]{1,3})(?:-?\d{1,7}|\s\d{3,6})[A-Za-z]?"
+    r"|[a-z]{2}\d{1,3}\.\d{1,3})(?![\w/]|[.,]\d|-\w)")
 _LONG_WORD = re.compile(r"\b[A-Za-z][a-z]{5,}\b")
 _ACRONYM_TAIL = re.compile(r"-[A-Z0-9]")  # "POM-O", not "MMF-treated"
 _AMOUNT_AFTER = re.compile(r"\s*[:：]?\s*\d")  # "ペムブロリズマブ 200mg", "IVC：0.5-1.0 g/m2"
-_DEFINITION = re.compile(
-    r"(?:\s+\d[\d.,]*\s*[^\s()（）\d]{1,8})?"  # a strength between: "calcipotriol 50 μg/g (Cal)"
-    r"\s*[(（]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-]{0,9}[A-Za-z0-9]|[A-Z])"
-    r"\s*(?:[)）]|[:：;；、,]|と略)"
-)
+# a dose right after a name: "zinc 20 mg", "zinc (20 mg/day", "亜鉛（1 日 12 mg）", "セレン 300μg/日"
+_DOSE_AFTER = re.compile(
+    r"[\s:：,(（]{0,3}(?:1\s*日\s*|daily\s+|each\s+)?\d[\d.,]*\s*(?:-|–|~|～|to)?\s*[\d.,]*\s*"
+    r"(?:mg|g|μg|µg|mcg|ng|IU|U|units?|mL|ml|L|mmol|mEq|単位|錠|カプセル|%)(?![A-Za-z])")
+# a bracket right after a name, its content split at 、 , ; (no nested brackets)
+_BRACKET = re.compile(r"\s*[(\[]\s*(?P<body>[^()\[\]\n]{1,80}?)\s*[)\]]")
+_HEREAFTER = re.compile(r"(?:以下|hereafter|hereinafter|henceforth)\s*[、,:]?\s*(?:「)?(?P<abbr>[^\s、,;:()」]{1,14})")
+# an abbreviation: a short token with a capital ("MMF", "CsA", "FF/VI", "5-FU", "IFN-γ", "SC-P")
+_ABBR_CHARS = re.compile(r"[A-Za-z0-9αβγδκω][A-Za-z0-9αβγδκω\-/+.#]{0,13}")
+
+
+class _AbbrShape:
+    """An abbreviation: a short token with two capitals ("MMF", "CsA", "FF/VI", "uFSH"), a capital
+    and a digit ("PGE2", "5-FU"), or a short capitalised token ("Tac", "Cal"); not a word
+    ("Patients", "Roche")."""
+
+    @staticmethod
+    def fullmatch(s: str):
+        if not _ABBR_CHARS.fullmatch(s) or len(s) > 14:
+            return None
+        caps = sum(c.isupper() for c in s)
+        if caps >= 2 or (caps and any(c.isdigit() for c in s)) or (s[:1].isupper() and len(s) <= 4 and caps):
+            return True
+        return None
+
+
+_ABBR = _AbbrShape()
+# a Latin name in brackets after a drug ("Prolutex", "Aloe vera", "Cassia fistula", "NeuroAiD")
+_BRAND = re.compile(r"[A-Z][A-Za-z]{2,}(?:[ \-][A-Za-z]{2,}){0,2}\s*[®™]?")
+_TRADEMARK = re.compile(r"\s*[®™]")
+_JA_SHORT = re.compile(r"[\u4e00-\u9fffァ-ヶー]{2,4}")
+_COORD_JA = re.compile(r"[、。と及又や並]|および|または|ならびに")
+_JA_FILLER = re.compile(r"[\u4e00-\u9fffぁ-んァ-ヶー0-9.%％ ]{1,14}")
+_PLACEBO = re.compile(r"placebo|プラセボ|sham|偽薬|vehicle|基剤", re.I)
 
 
 @Language.factory("trialex_drugs", default_config={"transliteration": True})
@@ -72,23 +115,38 @@ class DrugRecognizer:
         self._abbr_re = _abbr_regex(self.lex.abbreviations)
         self._stems = tuple(cues()["drug"]["inn_stems"])
         self._not_stems = tuple(cues()["drug"]["inn_stem_not"])
+        c = cues()["drug"]
+        # substances that need a study giving them: lab analytes, hormones, nutrients, comparators
+        self._lab = {en_key(w) for w in c["lab_substances"]} | {
+            en_key(r["term"]) if r["term"].isascii() else r["term"]
+            for r in read_tsv("lexicons", "not_drugs.tsv") if "guard" in r["reason"].lower()}
+        self._lab_names = {self.lex.en.get(k, k) for k in self._lab if k.isascii()}
+        self._vehicles = set(c["placebo_vehicles"])
+        self._makers = {w.lower() for w in c["maker_words"]}
+        self._filler_en = {w.lower() for w in c["definition_filler"]}
+        self._modifiers = {w.lower() for w in c["modifier_before"]}
+        self._ja_brands = {ja_fold(r["ja"]) for r in read_tsv("lexicons", "ja_drugs.tsv") if r["kind"] == "brand"}
+        # "LPV/r", "TAZ/PIPC": a table entry written with "/" stands for its parts
+        self._abbr_parts = {a: _split_parts(a, n) for a, n in self.lex.abbreviations.items() if "/" in a}
 
     def __call__(self, doc: Doc) -> Doc:
         st = state(doc)
-        self._english(st)
+        pending: list[tuple[int, int, str, dict, bool]] = []
+        self._english(st, pending)
         if st.has_japanese:
-            self._japanese(st)
+            self._japanese(st, pending)
             self._classes(st)
-        self._abbreviations(st)
-        if self._translit is not None and st.has_japanese:
-            self._unknown_katakana(st)
-        self._codes(st)
+            if self._translit is not None:
+                self._unknown_katakana(st)
+        self._codes(st, pending)
         self._inn_stems(st)
+        self._given(st, pending)
+        self._abbreviations(st)
         st.mentions["drug"].sort(key=lambda m: m.start)
         return doc
 
     # -- 1. English lexicon -------------------------------------------------------------
-    def _english(self, st: DocState) -> None:
+    def _english(self, st: DocState, pending: list) -> None:
         text = st.text
         low = text.lower()
         first = self.lex.en_first_tokens
@@ -99,9 +157,8 @@ class DrugRecognizer:
                 toks += [(m.start(), glued.end(1)), (glued.end(1), m.end())]  # "cyclophosphamide25㎎"
             else:
                 toks.append((m.start(), m.end()))
-        starts = [i for i, (a, b) in enumerate(toks) if low[a:b] in first]
-        guard_ctx = cue_regex("drug", "drug_context")
-        lab_ctx = cue_regex("drug", "lab_before")
+        words = [low[a:b].translate(GREEK) for a, b in toks]
+        starts = [i for i, w in enumerate(words) if w in first]
         not_after = _not_after_regex()
         lab_words = _lab_substances()
         done = 0  # tokens before this index are inside an earlier match
@@ -113,7 +170,7 @@ class DrugRecognizer:
             for j in range(i, min(i + self.lex.en_max_tokens, len(toks))):
                 if j > i and not _TOKEN_GAP.fullmatch(text, toks[j - 1][1], toks[j][0]):
                     break
-                parts.append(low[toks[j][0]:toks[j][1]])
+                parts.append(words[j])
                 key = " ".join(parts)
                 generic = self.lex.en.get(key)
                 if generic:
@@ -127,32 +184,31 @@ class DrugRecognizer:
             start, end = toks[i][0], toks[j][1]
             surface = text[start:end]
             key = en_key(surface)
-            ok = True
+            if generic == key + "s" and " " not in key:
+                generic = key  # the lexicon's MeSH plural heading, written singular ("protamine")
             # a guarded spelling of a drug that is itself unguarded is trusted ("formoterol fumarate")
             guarded = (key in self.lex.guarded and en_key(generic) in self.lex.guarded) or key in lab_words
-            if (guarded or key in self.lex.en_classes) and not_after.match(text, end):
-                ok = False  # "insulin resistance", "cortisol levels", "immunosorbent assay"
-            elif key in self.lex.en_classes:
-                st.add("drug", start, end, name=key, **{"class": True})
+            if key in self.lex.en_classes:
+                if not not_after.match(text, end):  # "insulin resistance", "immunosorbent assay"
+                    st.add("drug", start, end, name=key, **{"class": True})
                 continue
-            elif j == i and (len(surface) <= 3 and not surface.isupper()):
-                ok = False  # short lower-case words ("ace", "tea") are not drug names
-            elif guarded and (_LAB_UNIT.search(text, end, min(len(text), end + 30))
-                              or lab_ctx.search(text, max(0, start - 25), start)):
-                ok = False  # "serum creatinine 1.2 mg/dL", "fasting plasma glucose"
-            elif guarded:
-                ok = bool(guard_ctx.search(text, max(0, start - 40), min(len(text), end + 40)))
-            if ok:
-                salt = _SALT_WORD.match(text, end)
-                st.add("drug", start, salt.end() if salt else end, name=generic, source="lexicon",
-                       **_ids(self.lex, generic))
+            if j == i and (len(surface) <= 3 and not surface.isupper()):
+                continue  # short lower-case words ("ace", "tea") are not drug names
+            salt = _SALT_WORD.match(text, end)
+            attrs = dict(name=generic, source="lexicon", **_ids(self.lex, generic))
+            if guarded:
+                lab = key in self._lab or generic in self._lab_names
+                pending.append((start, salt.end() if salt else end, generic, attrs, lab))
+            elif not_after.match(text, end) and generic in self._lab_names:
+                continue
+            else:
+                st.add("drug", start, salt.end() if salt else end, **attrs)
 
     # -- 2. Japanese lexicon --------------------------------------------------------------
-    def _japanese(self, st: DocState) -> None:
+    def _japanese(self, st: DocState, pending: list) -> None:
         text = st.text
         n = len(text)
         lex = self.lex
-        ctx = cue_regex("drug", "ja_drug_context")
         i = 0
         tried = 0
         while i < n:
@@ -182,13 +238,27 @@ class DrugRecognizer:
                     break  # no longer key starts so (the next character may still fold into the last)
             if best and best[2] in lex.blocked:
                 best = None  # "ステント" folds onto the brand "スーテント"
-            if best and best[2] in lex.guarded and not ctx.search(text, max(0, i - 8), min(n, best[0] + 8)):
-                best = None  # "インスリン抵抗性": a guarded word needs drug context
-            if best and st.free(i, best[0], "drug"):
-                st.add("drug", i, best[0], name=best[1], source="ja_lexicon", **_ids(lex, best[1]))
-                i = best[0]
-            else:
+            if not (best and st.free(i, best[0], "drug")):
                 i += 1
+                continue
+            end, generic, surface = best
+            start = _prefix_start(text, i)
+            if start < i:  # "D-セリン", "L-カルニチン": the stereo prefix belongs to the name
+                prefixed = text[start:i].rstrip("-").lower() + "-" + generic
+                generic = lex.en.get(en_key(prefixed), prefixed)
+            tail = _JA_SALT_TAIL.match(text, end)
+            if tail and not _KATAKANA.match(text, tail.end()):
+                end = tail.end()  # "ボラパクサー硫酸塩", "エメダスチンフマル酸塩": salt in the span
+            attrs = dict(name=generic, source="ja_lexicon", **_ids(lex, generic))
+            parts = _ja_parts(text, start, end, generic)
+            if parts:  # "アトバコン・プログアニル", "テガフール・ウラシル": two drugs
+                for a, b, name in parts:
+                    st.add("drug", a, b, name=name, source="ja_lexicon", **_ids(lex, name))
+            elif surface in lex.guarded or en_key(generic) in self._lab or generic in self._lab_names:
+                pending.append((start, end, generic, attrs, True))
+            else:
+                st.add("drug", start, end, **attrs)
+            i = end
 
     # -- classes ----------------------------------------------------------------------------
     def _classes(self, st: DocState) -> None:
@@ -205,63 +275,279 @@ class DrugRecognizer:
             if st.free(s, e, "drug"):
                 st.add("drug", s, e, name=m.group(0), **{"class": True})
 
-    # -- 3. abbreviations -------------------------------------------------------------------
+    # -- 5. given or measured ---------------------------------------------------------------
+    def _given(self, st: DocState, pending: list) -> None:
+        """Guarded candidates, decided per substance for the whole document."""
+        if not pending:
+            return
+        text = st.text
+        groups: dict[str, list] = {}
+        for cand in pending:
+            groups.setdefault(cand[2], []).append(cand)
+        loose = cue_regex("drug", "drug_context")
+        ja_ctx = cue_regex("drug", "ja_drug_context")
+        for name, cands in groups.items():
+            vehicle = name in self._vehicles
+            given = False
+            for s, e, _, _, lab in cands:
+                if _body(st, s, e) or (vehicle and _placebo_use(st, s, e)):
+                    continue
+                if _strong_given(st, s, e):
+                    given = True
+                    break
+                if not lab and not _measured(st, s, e) and (
+                        loose.search(text, max(0, s - 40), min(len(text), e + 40))
+                        or (st.has_japanese and ja_ctx.match(text, e))):
+                    given = True  # an experimental compound the lexicon only guards, in drug context
+                    break
+            if not given:
+                continue
+            for s, e, _, attrs, lab in cands:
+                if _body(st, s, e) or (vehicle and _placebo_use(st, s, e)) or not st.free(s, e, "drug"):
+                    continue
+                st.add("drug", s, e, **attrs)
+
+    # -- 6. abbreviations, brands and codes the text defines; the abbreviation table ------------
     def _abbreviations(self, st: DocState) -> None:
         text = st.text
-        defined: dict[str, str] = {}
+        aliases: dict[str, str] = {}  # surface -> name (case-sensitive)
+        compounds: dict[str, list[tuple[int, int, str]]] = {}  # "FF/VI" -> parts
         regimens: set[str] = set()
         for d in st.checked(list(st.mentions["drug"])):
-            if d.attrs.get("class"):
+            if d.attrs.get("class") or d.attrs.get("source") == "definition":
                 continue
-            m = _DEFINITION.match(text, d.end)
-            chain = _combination(st, d) if m else [d]
-            if len(chain) > 1:
-                # "artemether-lumefantrine (ALN)", "A/B (AB)": a fixed combination, one drug;
-                # "busulfan plus fludarabine (BuFlu)", "FEC" after three drugs: a regimen
-                joined = "".join(text[a.end:b.start] for a, b in zip(chain, chain[1:]))
-                if not self.lex.en.get(en_key(m.group("abbr"))):
-                    if len(chain) == 2 and joined.strip() in ("-", "–", "/"):
-                        defined[m.group("abbr")] = "/".join(c.attrs["name"] for c in chain)
-                    else:
-                        regimens.add(m.group("abbr"))
-                continue
-            if m and not m.group("abbr").isdigit() and self.lex.en.get(en_key(m.group("abbr"))) in (None, d.attrs["name"]):
-                defined[m.group("abbr")] = d.attrs["name"]
+            self._define_after(st, d, aliases, compounds, regimens)
+            self._define_before(st, d, aliases)
+        for surface in list(aliases):
+            if surface in regimens:
+                del aliases[surface]
         if regimens:
             for m in st.checked(_abbr_regex(dict.fromkeys(sorted(regimens))).finditer(text)):
                 if st.free(m.start(), m.end(), "drug"):
                     st.add("drug", m.start(), m.end(), name=m.group(0).lower(), **{"class": True})
-        pattern = _abbr_regex(defined) if defined else None
-        ctx = cue_regex("drug", "drug_context")
-        for regex, table, source in ((pattern, defined, "definition"), (self._abbr_re, self.lex.abbreviations, "abbreviation")):
-            if regex is None:
-                continue
-            for m in st.checked(regex.finditer(text)):
-                abbr = m.group(0)
+        # the text's own definitions: every occurrence, renaming a table or lexicon reading
+        for surface, parts in compounds.items():
+            for m in st.checked(_surface_regex(surface).finditer(text)):
                 if not st.free(m.start(), m.end(), "drug"):
-                    continue
-                if source == "abbreviation" and abbr in self.lex.ambiguous_abbreviations:
-                    # "IVC" is also the inferior vena cava: take it near drug words or an amount
-                    if not (ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40))
-                            or _AMOUNT_AFTER.match(text, m.end())):
+                    if not _retake(st, m.start(), m.end()):
                         continue
-                if _ACRONYM_TAIL.match(text, m.end()) and not regex.match(text, m.end() + 1):
-                    continue  # "POM-O trial": part of a study acronym, unlike "CTX-AZA"
-                generic = table[abbr]
-                st.add("drug", m.start(), m.end(), name=generic, source=source, **_ids(self.lex, generic))
+                for a, b, name in parts:
+                    st.add("drug", m.start() + a, m.start() + b, name=name, source="definition", **_ids(self.lex, name))
+        for surface, name in aliases.items():
+            for m in st.checked(_surface_regex(surface).finditer(text)):
+                s, e = m.start(), m.end()
+                if not surface.isascii() and ((s and _KATAKANA.match(text[s - 1]) and _KATAKANA.match(text[s]))
+                                              or (e < len(text) and _KATAKANA.match(text[e]) and _KATAKANA.match(text[e - 1]))):
+                    continue
+                if not st.free(s, e, "drug") and not _retake(st, s, e):
+                    continue
+                st.add("drug", s, e, name=name, source="definition", **_ids(self.lex, name))
+        # the table of common abbreviations
+        ctx = cue_regex("drug", "drug_context")
+        if self._abbr_re is None:
+            return
+        for m in st.checked(self._abbr_re.finditer(text)):
+            abbr = m.group(0)
+            if not st.free(m.start(), m.end(), "drug") or abbr in regimens:
+                continue
+            if abbr in self.lex.ambiguous_abbreviations:
+                # "IVC" is also the inferior vena cava: take it near drug words or an amount
+                if not (ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40))
+                        or _AMOUNT_AFTER.match(text, m.end())):
+                    continue
+            if _ACRONYM_TAIL.match(text, m.end()) and not self._abbr_re.match(text, m.end() + 1):
+                continue  # "POM-O trial": part of a study acronym, unlike "CTX-AZA"
+            parts = self._abbr_parts.get(abbr)
+            if parts:
+                for a, b, name in parts:
+                    st.add("drug", m.start() + a, m.start() + b, name=name, source="abbreviation", **_ids(self.lex, name))
+                continue
+            generic = self.lex.abbreviations[abbr]
+            st.add("drug", m.start(), m.end(), name=generic, source="abbreviation", **_ids(self.lex, generic))
 
-    # -- 5. development codes -------------------------------------------------------------
-    def _codes(self, st: DocState) -> None:
-        """Compounds known only by a code ("SRT2104", "MK-0431", "BI 10773") in drug context;
-        trial registry numbers (NCT…, ISRCTN…) are not drugs."""
+    def _define_after(self, st: DocState, d: Mention, aliases: dict, compounds: dict, regimens: set) -> None:
+        """"X (ABBR)", "X（以下、ABBR）", "X 硝子体内注射（IVT）", "X（BRAND）", "X（開発コード：CODE、以下 A）",
+        "X: ABBR)" inside a bracket; after a list of drugs, a code or a combination's letters."""
+        text = st.text
+        name = d.attrs["name"]
+        pos = self._after_filler(st, d)
+        colon = re.compile(r"\s*[:：]\s*(?P<abbr>[^\s()、,;:]{1,14})\s*[)\]]").match(text, pos)
+        if colon and _ABBR.fullmatch(colon.group("abbr")):
+            self._define(st, d, colon.group("abbr"), aliases, compounds, regimens, pos)
+            return
+        m = _BRACKET.match(text, pos)
+        if not m:
+            return
+        body_start = m.start("body")
+        items = [(x.start() + body_start, re.sub(r"と略(?:す|した)?$", "", x.group(0).strip()))
+                 for x in re.finditer(r"[^、,;；]+", re.sub(r"(以下|hereafter)\s*[、,]\s*", r"\1 ", m.group("body")))]
+        japanese = not text[d.start:d.end].isascii() or st.has_japanese
+        for k, (ipos, item) in enumerate(items):
+            here = _HEREAFTER.search(item)
+            if here:
+                abbr = here.group("abbr").strip("」")
+                if _ABBR.fullmatch(abbr) or (japanese and _JA_SHORT.fullmatch(abbr) and _subsequence(abbr, text[d.start:d.end])):
+                    self._define(st, d, abbr, aliases, compounds, regimens, pos, hereafter=True)
+                continue
+            cue = None
+            for cue_name in ("ja_code_cue", "ja_brand_cue", "brand_cue"):
+                c = cue_regex("drug", cue_name).match(item)
+                if c:
+                    cue = cue_name
+                    item = item[c.end():].lstrip(" :：")
+                    break
+            if _CODE.fullmatch(item) and (cue or k == 0):
+                if self._registry(item):
+                    continue
+                if len(_combination(st, d)) > 1:
+                    self._define(st, d, item, aliases, compounds, regimens, pos)  # "A, B and C (PXT3003)"
+                else:
+                    aliases.setdefault(item, name)  # "ルルビネクテジン（開発コード：PM01183）"
+                continue
+            if k > 0 and not cue:
+                continue
+            if _ABBR.fullmatch(item) and not cue and len(item) <= 12:
+                self._define(st, d, item, aliases, compounds, regimens, pos)
+                continue
+            brand = _BRAND.fullmatch(item)
+            if brand and self._brand_ok(st, d, item, cue, japanese):
+                aliases.setdefault(_TRADEMARK.sub("", item).strip(), name)
+                continue
+            if japanese and _JA_SHORT.fullmatch(item) and len(items) == 1 and _subsequence(item, text[d.start:d.end]) \
+                    and item != text[d.start:d.end]:
+                aliases.setdefault(item, name)  # "生理食塩液（生食）"
+
+    def _after_filler(self, st: DocState, d: Mention) -> int:
+        """Where a definition may start after ``d``: past a strength ("calcipotriol 50 μg/g (Cal)")
+        and words of form or use ("gel", "supplementation", "硝子体内注射", "配合剤")."""
+        text = st.text
+        pos = d.end
+        strength = re.compile(r"\s+\d[\d.,]*\s*[^\s()（）\d]{1,8}(?=\s*[(\[])").match(text, pos)
+        if strength:
+            return strength.end()
+        if not text[d.start:d.end].isascii() or (pos < len(text) and not text[pos].isascii()):
+            f = _JA_FILLER.match(text, pos)
+            if f and f.end() < len(text) and text[f.end()] in "([" and not _COORD_JA.search(f.group(0)) \
+                    and st.free(pos, f.end(), "drug"):
+                return f.end()
+            return pos
+        for _ in range(3):
+            w = re.compile(r"[\s\-]+([A-Za-z]+(?:\s+drops|\s+rinse|\s+gel|\s+spray)?)").match(text, pos)
+            if not w or w.group(1).lower() not in self._filler_en:
+                break
+            pos = w.end()
+        return pos
+
+    def _define(self, st: DocState, d: Mention, abbr: str, aliases: dict, compounds: dict, regimens: set,
+                bracket: int, hereafter: bool = False) -> None:
+        text = st.text
+        name = d.attrs["name"]
+        if abbr.isdigit() or abbr in regimens or self._registry(abbr):
+            return
+        known = self.lex.en.get(en_key(abbr))
+        chain = _combination(st, d)
+        parts = _abbr_split(abbr, len(chain))
+        if len(chain) > 1 and parts:  # "parecoxib/valdecoxib (PAR/VAL)", "DHA-PPQ"
+            names = []
+            for (a, b), c in zip(parts, chain):
+                table = self.lex.abbreviations.get(abbr[a:b])
+                # a part the table knows as a product holding this drug ("UFT": tegafur/uracil)
+                names.append(table if table and c.attrs["name"] in table.split("/") else c.attrs["name"])
+            compounds[abbr] = [(a, b, n) for (a, b), n in zip(parts, names)]
+            for (a, b), n in zip(parts, names):
+                if b - a >= 2:
+                    aliases.setdefault(abbr[a:b], n)
+            return
+        if "/" in abbr:  # "uracil-tegafur and leucovorin (UFT/LV)": each part on its own
+            for a, b in _abbr_split(abbr, abbr.count("/") + 1) or []:
+                part = abbr[a:b]
+                table = self.lex.abbreviations.get(part)
+                hit = next((c for c in chain if c.attrs["name"] == table or _sh_fits(part, text, c.start, c.end)), None)
+                if hit is not None and b - a >= 2:
+                    aliases.setdefault(part, table if table and hit.attrs["name"] != table and "/" in table else hit.attrs["name"])
+            return
+        if len(chain) > 1:
+            table = self.lex.abbreviations.get(abbr)
+            if table == name or _sh_fits(abbr, text, d.start, d.end) or (known == name):
+                aliases.setdefault(abbr, name)  # "tacrolimus and mycophenolate mofetil (MMF)"
+                return
+            names = [c.attrs["name"] for c in chain]
+            tight = all(_TIGHT.match(text[a.end:b.start]) for a, b in zip(chain, chain[1:]))
+            combo = self.lex.combination(names)
+            if _CODE.fullmatch(abbr) or (tight and combo):
+                # "baclofen, naltrexone and sorbitol (PXT3003)", "artemether-lumefantrine (AL)"
+                aliases.setdefault(abbr, combo or "/".join(names))
+            elif tight and not _sh_fits(abbr, text, chain[0].start, d.end) and _DOSE_AFTER.match(text, chain[0].end):
+                aliases.setdefault(abbr, "/".join(names))  # "paracetamol 1,000 mg–caffeine 130 mg (PCF)"
+            elif not known:
+                regimens.add(abbr)  # "busulfan plus fludarabine (BuFlu)", "FEC" after three drugs
+            return
+        if known and known != name and not (abbr.isupper() or any(ch.isdigit() for ch in abbr) or hereafter):
+            return  # "X (aspirin)": a lower-case drug word is no abbreviation of X
+        # the letters of the abbreviation may reach back before the drug: only words of route,
+        # dose or source ("intravenous cyclophosphamide (IVC)"), never others ("EURopean EXenAtide (EUREXA)")
+        if not hereafter and d.end - d.start < len(abbr) + 40:
+            start = _sh_start(abbr, text, bracket, max(0, d.start - 60))
+            if start is not None and start < d.start:
+                before = re.findall(r"[A-Za-z][A-Za-z\-]*", text[start:d.start])
+                if any(w.lower() not in self._modifiers for w in before):
+                    if _sh_start(abbr, text, bracket, d.start) is None:
+                        return
+        aliases.setdefault(abbr, name)
+
+    def _define_before(self, st: DocState, d: Mention, aliases: dict) -> None:
+        """"EPO (epoetin beta)", "GSK961081 (batefenterol)": an abbreviation, brand or code
+        followed by a drug in brackets that fills them."""
+        text = st.text
+        m = re.compile(r"(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-/+.#]{1,13})\s*[(\[]\s*$").search(text, max(0, d.start - 18), d.start)
+        if not m or not re.compile(r"\s*[)\]]").match(text, d.end):
+            return
+        abbr = m.group("abbr")
+        if not (_ABBR.fullmatch(abbr) or _CODE.fullmatch(abbr)) or self._registry(abbr):
+            return
+        inner = st.overlapping("drug", m.start("abbr"), m.end("abbr"))
+        if any(x.attrs.get("class") for x in inner):
+            return
+        aliases.setdefault(abbr, d.attrs["name"])
+
+    def _brand_ok(self, st: DocState, d: Mention, item: str, cue: str | None, japanese: bool) -> bool:
+        """A Latin name in brackets after a generic is its brand or Latin name; never a maker
+        ("CellCept (Roche)"), never after a brand, never a known other drug or word."""
+        words = [w.lower() for w in re.findall(r"[A-Za-z.]+", item)]
+        if any(w in self._makers for w in words):
+            return False
+        if self.lex.en.get(en_key(_TRADEMARK.sub("", item))) not in (None, d.attrs["name"]):
+            return False
+        surface = st.text[d.start:d.end]
+        if surface.isascii():
+            key = en_key(surface)
+            brand = key not in self.lex.en_generic_variants and key != en_key(d.attrs["name"])
+        else:
+            brand = ja_fold(surface) in self._ja_brands
+        if brand and not cue:
+            return False
+        return bool(cue) or japanese or bool(_TRADEMARK.search(item))
+
+    def _registry(self, s: str) -> bool:
+        return bool(cue_regex("drug", "registry_prefixes").match(s)) and not self.lex.en.get(en_key(s))
+
+    # -- 4. development codes -------------------------------------------------------------
+    def _codes(self, st: DocState, pending: list) -> None:
+        """Compounds known only by a code ("SRT2104", "MK-0431", "ABP 501", "SB4") in drug
+        context, named by the lexicon where it knows the code, else by the code in lower case;
+        trial registry numbers (NCT…, ISRCTN…), scales and genes are not drugs."""
         text = st.text
         ctx = cue_regex("drug", "drug_context")
-        registry = cue_regex("drug", "registry_prefixes")
         for m in st.checked(_CODE.finditer(text)):
-            if registry.match(text, m.start()) or not st.free(m.start(), m.end(), "drug"):
+            s, e = m.start(), m.end()
+            if self._registry(m.group(0)) or not st.free(s, e, "drug"):
                 continue
-            if ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40)):
-                st.add("drug", m.start(), m.end(), name=m.group(0).lower(), source="code")
+            code = m.group(0)
+            name = self.lex.en.get(en_key(code)) or self.lex.en.get(en_key(code).replace(" ", "")) or code.lower()
+            if re.search(r"\d{3}", code) and ctx.search(text, max(0, s - 40), min(len(text), e + 40)):
+                st.add("drug", s, e, name=name, source="code")
+            else:  # short codes ("SB4", "PRO2000") only where the text gives them
+                pending.append((s, e, name, dict(name=name, source="code"), True))
 
     def _inn_stems(self, st: DocState) -> None:
         """English words the lexicon lacks but whose ending is an INN stem ("otilonium",
@@ -280,7 +566,7 @@ class DrugRecognizer:
                 salt = _SALT_WORD.match(text, m.end())
                 st.add("drug", m.start(), salt.end() if salt else m.end(), name=word, source="inn_stem")
 
-    # -- 4. unknown katakana ---------------------------------------------------------------
+    # -- 3. unknown katakana ---------------------------------------------------------------
     def _unknown_katakana(self, st: DocState) -> None:
         text = st.text
         ctx = cue_regex("drug", "ja_drug_context")
@@ -289,17 +575,123 @@ class DrugRecognizer:
             s, e = m.start(), m.end()
             if not 4 <= e - s <= _KATA_NAME_MAX or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
                 continue
-            after = e + len(text[e:e + 3]) - len(text[e:e + 3].lstrip())  # "テゼペルマブ 群"
-            if not ctx.match(text, after) and not _AMOUNT_AFTER.match(text, e) and not ctx.search(text, max(0, s - 6), s):
+            tail = _JA_SALT_TAIL.match(text, e) or re.compile(r"酸(?:塩|エステル)?(?:水和物)?").match(text, e)
+            word_end = tail.end() if tail and text[tail.end() - 1] != "酸" else e
+            after = word_end + len(text[word_end:word_end + 3]) - len(text[word_end:word_end + 3].lstrip())  # "テゼペルマブ 群"
+            if not ctx.match(text, after) and not _AMOUNT_AFTER.match(text, word_end) and not ctx.search(text, max(0, s - 6), s):
                 continue
-            hit = self._translit.lookup(m.group(0))
+            hit = self._translit.lookup(text[s:word_end])
             if hit:
                 name, score = self.lex.canonical(hit[0]), hit[1]
-                st.add("drug", s, e, name=name, source="transliteration", score=round(score, 3),
+                if name in self._lab_names or en_key(name) in self._lab:
+                    continue  # "プロラクチン", "コレステロール": measured, not given by name alone
+                if name.endswith("s") and self.lex.en.get(name[:-1]) == name:
+                    name = name[:-1]  # MeSH plural heading ("endostatins")
+                start = _prefix_start(text, s)
+                if start < s:
+                    prefixed = text[start:s].rstrip("-").lower() + "-" + name
+                    name = self.lex.en.get(en_key(prefixed), prefixed)
+                st.add("drug", start, word_end, name=name, source="transliteration", score=round(score, 3),
                        **_ids(self.lex, name))
 
 
-_JOINER = re.compile(r"\s*(?:,|/|\+|-|–|and|plus|with|、|・|と)\s*$")
+_JOINER = re.compile(r"\s*(?:\d[\d.,]*\s*[a-zμµ%/]{1,8}\s*)?(?:,|/|／|\+|＋|-|–|and|plus|with|、|・|と|及び|および)\s*$")
+_TIGHT = re.compile(r"\s*(?:\d[\d.,]*\s*[a-zμµ%/]{1,8}\s*)?(?:/|／|-|–|・)\s*$")
+_PREFIX = re.compile(r"(?<![A-Za-z0-9])[DLdl]-$")
+_STRONG_BEFORE = None
+
+
+def _prefix_start(text: str, pos: int) -> int:
+    """Start of a stereo prefix written before a Japanese name ("D-セリン", "L-カルニチン")."""
+    m = _PREFIX.search(text, max(0, pos - 3), pos)
+    return m.start() if m else pos
+
+
+def _ja_parts(text: str, start: int, end: int, name: str) -> list[tuple[int, int, str]]:
+    """A Japanese combination written with ・ or ／ whose name has as many "/" parts: one mention a part."""
+    if "/" not in name:
+        return []
+    names = name.split("/")
+    cuts = [m.start() for m in re.finditer(r"[・／/]", text[start:end])]
+    if len(cuts) != len(names) - 1:
+        return []
+    bounds = [start] + [start + c for c in cuts] + [end]
+    out = []
+    for k, part in enumerate(names):
+        a, b = bounds[k] + (1 if k else 0), bounds[k + 1]
+        if b <= a:
+            return []
+        out.append((a, b, part))
+    return out
+
+
+def _split_parts(abbr: str, name: str) -> list[tuple[int, int, str]] | None:
+    names = name.split("/")
+    spans = _abbr_split(abbr, len(names))
+    if not spans:
+        return None
+    return [(a, b, n) for (a, b), n in zip(spans, names)]
+
+
+def _abbr_split(abbr: str, n: int) -> list[tuple[int, int]] | None:
+    """[start, end) of the parts of "FF/VI", "LPV/r" (on "/"), or "DHA-PPQ" (on "-" when every part
+    is a capital abbreviation), when there are ``n`` of them."""
+    if n < 2:
+        return None
+    for sep in ("/", "-"):
+        pieces = abbr.split(sep)
+        if len(pieces) != n or not all(pieces):
+            continue
+        if sep == "-" and not all(len(p) >= 2 and p[0].isupper() and not p.isdigit() for p in pieces):
+            continue
+        out, pos = [], 0
+        for p in pieces:
+            out.append((pos, pos + len(p)))
+            pos += len(p) + 1
+        return out
+    return None
+
+
+def _sh_start(abbr: str, text: str, end: int, lo: int) -> int | None:
+    """Schwartz & Hearst: where the shortest long form before ``end`` that spells the
+    abbreviation's letters in order starts (its first letter at a word start), or None."""
+    letters = [c.lower() for c in abbr.translate(GREEK) if c.isalnum()]
+    if not letters:
+        return None
+    j = end - 1
+    for i in range(len(letters) - 1, -1, -1):
+        c = letters[i]
+        while j >= lo and (text[j].lower() != c or (i == 0 and j > 0 and text[j - 1].isalnum())):
+            j -= 1
+        if j < lo:
+            return None
+        j -= 1
+    k = j + 1
+    while k > lo and text[k - 1].isalnum():
+        k -= 1
+    return k
+
+
+def _sh_fits(abbr: str, text: str, start: int, end: int) -> bool:
+    return _sh_start(abbr, text, end, start) is not None
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(c in it for c in short)
+
+
+def _retake(st: DocState, s: int, e: int) -> bool:
+    """A definition in the text wins over a table or lexicon reading of the same span: drop the
+    mentions exactly inside [s, e) that the text did not define; True if the span is now free."""
+    inside = st.overlapping("drug", s, e)
+    if not inside or any(m.start < s or m.end > e or m.attrs.get("source") == "definition" for m in inside):
+        return False
+    keep = [m for m in st.mentions["drug"] if not any(m is x for x in inside)]
+    st.clear("drug")
+    for m in keep:
+        st.add("drug", m.start, m.end, **m.attrs)
+    return True
 
 
 def _combination(st: DocState, drug) -> list:
@@ -308,10 +700,57 @@ def _combination(st: DocState, drug) -> list:
     for d in st.preceding("drug", drug.start):
         if d.end > drug.start or d.attrs.get("class"):
             continue
-        if chain[0].start - d.end > 8 or not _JOINER.match(st.text[d.end:chain[0].start]):
+        if chain[0].start - d.end > 20 or not _JOINER.match(st.text[d.end:chain[0].start]):
             break
         chain.insert(0, d)
     return chain
+
+
+def _cue_near(st: DocState, name: str, lo: int, hi: int, *, at_end: bool = False, at_start: bool = False) -> bool:
+    """A cue of ``name`` in [lo, hi) touching ``hi`` (at_end) or ``lo`` (at_start)."""
+    lo, hi = max(0, lo), min(len(st.text), hi)
+    if at_start:
+        return bool(cue_regex("drug", name).match(st.text, lo, hi))
+    for m in cue_regex("drug", name).finditer(st.text, lo, hi):
+        if not at_end or not st.text[m.end():hi].strip(" -–(（\"'"):
+            return True
+    return False
+
+
+def _strong_given(st: DocState, s: int, e: int) -> bool:
+    """The text gives the substance here: a dose right after it, a word of giving right before
+    ("received", "oral", "supplemented with") or after it ("supplementation", "group", "投与", "群")."""
+    text = st.text
+    if _DOSE_AFTER.match(text, e):
+        return True
+    after = text[e:e + 1]
+    gap = re.compile(r"[\s\-]?").match(text, e).end()
+    if _cue_near(st, "given_after", gap, e + 26, at_start=True) or _cue_near(st, "ja_given_after", e, e + 8, at_start=True):
+        return True
+    if _cue_near(st, "given_before", s - 32, s, at_end=True) or _cue_near(st, "ja_given_before", s - 8, s, at_end=True):
+        return True
+    return after == "群"
+
+
+def _body(st: DocState, s: int, e: int) -> bool:
+    """The text names the body's own substance here ("insulin secretion", "endogenous insulin",
+    "インスリン抵抗性")."""
+    text = st.text
+    gap = re.compile(r"[\s\-]?").match(text, e).end()
+    return (_cue_near(st, "body_after", gap, e + 24, at_start=True) or _cue_near(st, "ja_body_after", e, e + 6, at_start=True)
+            or _cue_near(st, "body_before", s - 20, s, at_end=True) or _cue_near(st, "ja_body_before", s - 6, s, at_end=True))
+
+
+def _measured(st: DocState, s: int, e: int) -> bool:
+    text = st.text
+    return bool(_not_after_regex().match(text, e) or _LAB_UNIT.search(text, e, min(len(text), e + 30))
+                or cue_regex("drug", "lab_before").search(text, max(0, s - 25), s))
+
+
+def _placebo_use(st: DocState, s: int, e: int) -> bool:
+    """A vehicle given as the placebo ("saline placebo", "プラセボとして生理食塩液")."""
+    c0, c1 = st.clause(s)
+    return bool(_PLACEBO.search(st.text, max(c0, s - 40), min(c1, e + 30)))
 
 
 @lru_cache(maxsize=1)
@@ -329,6 +768,13 @@ def _lab_substances() -> frozenset[str]:
 def _ids(lex: DrugLexicon, generic: str) -> dict:
     ids = lex.ids(generic)
     return {"ids": ids} if ids else {}
+
+
+@lru_cache(maxsize=4096)
+def _surface_regex(surface: str) -> re.Pattern[str]:
+    if surface.isascii():
+        return re.compile(rf"(?<![A-Za-z0-9]){re.escape(surface)}(?![A-Za-z])")
+    return re.compile(re.escape(surface))
 
 
 def _abbr_regex(table: dict[str, str]) -> re.Pattern[str] | None:

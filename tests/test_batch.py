@@ -15,9 +15,9 @@ EN = "Of 140 patients, 56 (40%) responded to rituximab 375 mg/m2 weekly (P = 0.0
 
 
 @pytest.fixture(autouse=True)
-def shared_extractor(extractor, monkeypatch):
-    """The local engine uses the session's extractor instead of loading its own."""
-    monkeypatch.setattr(batch, "_EXTRACTOR", extractor)
+def shared_extractor(learned, monkeypatch):
+    """The local engine uses the session's default extractor (what a Dask worker loads)."""
+    monkeypatch.setattr(batch, "_EXTRACTOR", learned)
 
 
 def run(*argv: str) -> int:
@@ -42,9 +42,9 @@ def write_jsonl(path, records) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
 
 
-def test_jsonl_input(tmp_path, extractor):
+def test_jsonl_input(tmp_path, learned):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    write_jsonl(src, [{"id": "ja", "text": JA}, {"id": "en", "text": EN, "lang": "en"}, {"text": "n = 12"}])
+    write_jsonl(src, [{"id": "ja", "text": JA}, {"id": "en", "text": EN, "lang": "en"}, {"text": "Twelve patients (n = 12) were randomised."}])
     assert run(str(src), "-o", str(out)) == 0
     results = read(out)
     assert [r["id"] for r in results] == ["ja", "en", "2"]  # no id: index of the line
@@ -52,7 +52,7 @@ def test_jsonl_input(tmp_path, extractor):
     assert results[1]["response_rates"][0]["percent"] == 40.0
     assert results[2]["trial_sizes"][0]["n"] == 12
     # the same shape as the API / Extractor.extract
-    expected = extractor.extract(JA, "auto", "ja")
+    expected = learned.extract(JA, "auto", "ja")
     for key in ("drugs", "doses", "trial_sizes", "response_rates", "p_values"):
         assert results[0][key] == expected[key]
 

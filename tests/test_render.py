@@ -16,7 +16,8 @@ import pytest
 from trialex.render import COLOURS, render_record, render_result
 
 TEXT = ("𠮟😀 ＭＭＦ群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。"
-        "ＭＭＦは 1 日 3,000mg を投与した。ステロイドを併用した。<script>alert(1)</script> & more")
+        "ＭＭＦは 1 日 3,000mg を投与した。ステロイドを併用した（ハザード比 0.72、95%信頼区間 0.58～0.89）。"
+        "<script>alert(1)</script> & more")
 
 
 def _page(extractor) -> str:
@@ -31,6 +32,16 @@ def test_html_escapes_and_marks_every_kind(extractor):
     assert 'class="legend"' in page and "Trial size (1)" in page
     assert 'title="Drug: name: mycophenolate mofetil"' in page
     assert 'k-drug ignored' in page  # "ステロイド", a class: shown hatched, not counted
+    # the evidence table under the text, each cell a link to its mark
+    assert '<table class="evidence">' in page and 'href="#m-' in page
+    href = page.split('href="#m-', 1)[1].split('"', 1)[0]
+    assert f'id="m-{href}"' in page
+
+
+def test_checks_are_visible_warnings(extractor):
+    text = "MMF 群では 185 例中 104 例（65.2%）が寛解した。"
+    page = render_result(extractor.extract(text, "ja"), text)
+    assert "<h2>Checks</h2>" in page and "104/185 is 56.2%" in page
 
 
 def test_overlapping_spans_and_escaped_values():

@@ -177,6 +177,80 @@ def test_concurrent_writers_get_distinct_versions(store):
     assert sorted(versions) == list(range(1, 21))
 
 
+def test_a_new_store_opened_by_many_threads_at_once(store_spec):
+    """Six workers (each its own engine) open a brand-new store at the same moment and write at
+    once: before, SQLite said "database is locked" in CREATE TABLE and PostgreSQL raised a
+    UniqueViolation on the table's type (or the schema)."""
+    url, schema = store_spec
+    barrier = threading.Barrier(6)
+    errors, stores = [], []
+
+    def work(i):
+        try:
+            barrier.wait()
+            s = CurationStore(url, schema=schema)
+            stores.append(s)
+            s.add_correction(f"d{i}", TEXT, [_span()], external_id=f"a{i}")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"{type(exc).__name__}: {exc}"[:300])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert errors == []
+    check = CurationStore(url, schema=schema)
+    assert sorted(r["id"] for r in check.curated()) == [f"d{i}" for i in range(6)]
+    check.close()
+
+
+OPENER = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from trialex.store import CurationStore
+    url, schema, start, i = sys.argv[1], (sys.argv[2] or None), float(sys.argv[3]), int(sys.argv[4])
+    time.sleep(max(0.0, start - time.time()))  # every process opens the store at the same instant
+    store = CurationStore(url, schema=schema)
+    store.add_correction("doc-%d" % i, {text!r}, [], source="race", external_id="ann-%d" % i)
+    print("ok", flush=True)
+""")
+
+
+def test_a_new_store_opened_by_several_processes_at_once(store_spec, tmp_path):
+    """As `trialex serve --workers N` does on its first webhooks: N processes, one new store."""
+    url, schema = store_spec
+    script = tmp_path / "opener.py"
+    script.write_text(OPENER.format(root=str(ROOT), text=TEXT), encoding="utf-8")
+    start = time.time() + 3.0
+    procs = [subprocess.Popen([sys.executable, str(script), url, schema or "", str(start), str(i)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(4)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err[-600:] for _, err in outs]
+    check = CurationStore(url, schema=schema)
+    assert sorted(r["external_id"] for r in check.history()) == [f"ann-{i}" for i in range(4)]
+    check.close()
+
+
+def test_nul_characters_and_numbers_out_of_range_are_refused(store):
+    from trialex.store import InvalidInput
+
+    for call in [lambda: store.add_correction("d\x00", TEXT, []),
+                 lambda: store.add_correction("d1", TEXT + "\x00", []),
+                 lambda: store.add_correction("d1", TEXT, [], annotator="a\x00"),
+                 lambda: store.add_project("p\x00", None),
+                 lambda: store.add_correction("d1", TEXT, [_span("response_rate", 13, 18, percent=float("inf"))]),
+                 lambda: store.add_correction("d1", TEXT, [_span("trial_size", 13, 18, n=10 ** 400)])]:
+        with pytest.raises(InvalidInput):
+            call()
+    assert store.documents() == []
+    # reads of a key with NUL find nothing (PostgreSQL would refuse the query)
+    assert store.document("d\x00") is None and store.history("d\x00") == [] and store.project_config("\x00") is None
+    assert store.delete_correction("\x00") is None
+
+
 CHILD = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})

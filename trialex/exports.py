@@ -27,37 +27,20 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-KINDS = ("drug", "dose", "trial_size", "response_rate", "p_value")
-RESULT_KEYS = {"drug": "drugs", "dose": "doses", "trial_size": "trial_sizes",
-               "response_rate": "response_rates", "p_value": "p_values"}
+from trialex.pipelines.kinds import ALL_KINDS as KINDS, OUTPUT_KEYS as RESULT_KEYS, REGISTRY
+
 GOLD_KEYS = ["id", "lang", "text", *KINDS, "ignore"]
 # Label names: Label Studio (the shipped config) and the training formats.
-LS_LABELS = {"drug": "Drug", "dose": "Dose", "trial_size": "TrialSize",
-             "response_rate": "ResponseRate", "p_value": "PValue"}
-TRAIN_LABELS = {"drug": "DRUG", "dose": "DOSE", "trial_size": "TRIAL_SIZE",
-                "response_rate": "RESPONSE_RATE", "p_value": "P_VALUE"}
+LS_LABELS = {k: v.ls_label for k, v in REGISTRY.items()}
+TRAIN_LABELS = {k: v.train_label for k, v in REGISTRY.items()}
 OFFSETS = ("codepoint", "utf16")
 FORMATS = ("label-studio", "prodigy", "doccano", "gold", "spacy")
 
-# The values of each kind, in the order they are written (gold field names).
-VALUE_FIELDS = {
-    "drug": ("name", "class"),
-    "dose": ("min", "max", "unit", "written_unit", "frequency", "route", "drug_span"),
-    "trial_size": ("n", "scope", "arm"),
-    "response_rate": ("percent", "numerator", "denominator", "outcome", "arm"),
-    "p_value": ("operator", "value", "threshold"),
-}
-# The fields the gold format keeps, per kind (tests/test_annotations.py checks the same).
-GOLD_FIELDS = {
-    "drug": ("name",),
-    "dose": ("min", "max", "unit"),
-    "trial_size": ("n", "scope", "arm"),
-    "response_rate": ("percent", "numerator", "denominator", "outcome", "arm"),
-    "p_value": ("operator", "value"),
-}
-# Without these a span cannot be scored; such spans go to the gold file's "ignore".
-REQUIRED = {"drug": ("name",), "dose": ("min", "max", "unit"), "trial_size": ("n",),
-            "response_rate": ("percent",), "p_value": ("operator", "value")}
+# The values of each kind (in the order they are written), the fields the gold keeps, and the
+# values without which a span cannot be scored (such spans go to the gold file's "ignore").
+VALUE_FIELDS = {k: v.value_fields for k, v in REGISTRY.items()}
+GOLD_FIELDS = {k: v.gold_fields for k, v in REGISTRY.items()}
+REQUIRED = {k: v.required for k, v in REGISTRY.items()}
 _INT_FIELDS = {"n", "numerator", "denominator"}
 _FLOAT_FIELDS = {"min", "max", "percent", "value"}
 _BOOL_FIELDS = {"class", "threshold"}
@@ -387,6 +370,8 @@ _ALIASES = {
     "response_rate": {"responserate", "responserates", "response", "responses", "rate", "奏効率",
                       "反応率", "寛解率", "有効率", "奏功率"},
     "p_value": {"pvalue", "pvalues", "p", "pval", "pvals", "p値", "ｐ値", "significance"},
+    "effect": {"effect", "effects", "effectestimate", "effectsize", "estimate", "効果", "効果指標",
+               "ハザード比", "オッズ比"},
 }
 
 

@@ -12,18 +12,13 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
+from trialex.pipelines.kinds import REGISTRY
+
 from .exports import KINDS, format_values, is_ignored, result_to_record
 
-COLOURS = {  # fill of each kind's highlight (also checked by the screenshot test)
-    "drug": "#7aecec",
-    "dose": "#feca74",
-    "trial_size": "#c3a6ff",
-    "response_rate": "#9be58f",
-    "p_value": "#ff9eae",
-}
-NAMES = {"drug": "Drug", "dose": "Dose", "trial_size": "Trial size",
-         "response_rate": "Response rate", "p_value": "P value"}
-LABELS = {"drug": "DRUG", "dose": "DOSE", "trial_size": "SIZE", "response_rate": "RATE", "p_value": "P"}
+COLOURS = {k: v.colour for k, v in REGISTRY.items()}  # fill of each kind's highlight (also checked by the screenshot test)
+NAMES = {k: v.label for k, v in REGISTRY.items()}
+LABELS = {k: v.short for k, v in REGISTRY.items()}
 
 _CSS = """
 body { font-family: -apple-system, "Segoe UI", "Noto Sans CJK JP", "IPAPGothic", "IPAGothic",
@@ -39,6 +34,10 @@ mark { padding: 0.3em 0.1em; border-radius: 0.3em; color: #111; box-decoration-b
        -webkit-box-decoration-break: clone; }
 mark.ignored { background-image: repeating-linear-gradient(45deg, rgba(255,255,255,.55) 0 4px, transparent 4px 8px);
                outline: 1px dashed #555; }
+h2 { font-size: 16px; margin: 24px 0 8px 0; }
+.checks { color: #8a4b00; font-size: 15px; }
+table.evidence { border-collapse: collapse; font-size: 14px; }
+table.evidence td, table.evidence th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
 .lbl { font-size: 0.55em; font-weight: bold; line-height: 1; vertical-align: middle; margin-left: 0.4em;
        text-transform: uppercase; color: #333; }
 """
@@ -76,7 +75,8 @@ def render_record(record: dict, title: str | None = None, subtitle: str | None =
         cls = f"k-{s['kind']}" + (" ignored" if is_ignored(s) else "")
         ends = "".join(f'<span class="lbl">{LABELS[spans[j]["kind"]]}</span>'
                        for j in cover if spans[j]["end"] == b)
-        body.append(f'<mark class="{cls}" style="background-color:{COLOURS[s["kind"]]}" '
+        anchor = f' id="m-{s["start"]}-{s["end"]}"' if s["start"] == a else ""
+        body.append(f'<mark{anchor} class="{cls}" style="background-color:{COLOURS[s["kind"]]}" '
                     f'title="{html.escape(tip)}">{piece}{ends}</mark>')
     legend = "".join(f'<li><span class="swatch" style="background:{COLOURS[k]}"></span>'
                      f"{NAMES[k]} ({counts[k]})</li>" for k in KINDS)
@@ -86,16 +86,49 @@ def render_record(record: dict, title: str | None = None, subtitle: str | None =
         bits = [record.get("lang"), record.get("model_version")]
         sub = " · ".join(str(b) for b in bits if b)
     lang = record.get("lang") if record.get("lang") in ("ja", "en") else "ja"
+    extra = _checks_html(record.get("checks") or []) + _table_html(record.get("table") or [])
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{head}</title><style>{_CSS}</style></head><body>"
             f"<h1>{head}</h1><p class=\"meta\">{html.escape(sub or '')}</p>"
-            f'<ul class="legend">{legend}</ul><div class="doc">{"".join(body)}</div></body></html>\n')
+            f'<ul class="legend">{legend}</ul><div class="doc">{"".join(body)}</div>'
+            f"{extra}</body></html>\n")
 
 
 def render_result(result: dict, text: str, title: str | None = None) -> str:
-    """A page of an extractor result (the API's JSON) over the text it was extracted from."""
-    return render_record(result_to_record(result, text), title=title)
+    """A page of an extractor result (the API's JSON) over the text it was extracted from, with
+    its consistency checks as warnings and its evidence table (each cell linked to its span)."""
+    from .table import rows
+
+    record = dict(result_to_record(result, text), checks=result.get("checks") or [], table=rows(result))
+    return render_record(record, title=title)
+
+
+def _link(spans: list[list[int]], label: str) -> str:
+    if not spans:
+        return html.escape(label)
+    s, e = spans[0]
+    return f'<a href="#m-{s}-{e}">{html.escape(label)}</a>'
+
+
+def _checks_html(checks: list[dict]) -> str:
+    if not checks:
+        return ""
+    items = "".join(f'<li>⚠ {_link(c["spans"], c["message"])} <span class="meta">({html.escape(c["check"])})</span></li>'
+                    for c in checks)
+    return f'<h2>Checks</h2><ul class="checks">{items}</ul>'
+
+
+def _table_html(table_rows: list[dict]) -> str:
+    from .table import COLUMNS
+
+    if not table_rows:
+        return ""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    body = "".join("<tr>" + "".join(f"<td>{_link(r['spans'].get(c, []), str(r['cells'][c]))}</td>" for c in COLUMNS)
+                   + "</tr>" for r in table_rows)
+    return f'<h2>Evidence table</h2><table class="evidence"><tr>{head}</tr>{body}</table>'
+
 
 
 def render_many(records: Iterable[dict]) -> list[str]:

@@ -16,6 +16,18 @@ Nothing is ever updated in place or erased:
 The curated set (:meth:`CurationStore.curated`) is, per document, the latest version of its live
 annotations, a ground-truth annotation first.
 
+Creation is safe under concurrency (several workers opening a brand-new store at once): the tables
+are created in one transaction that first takes a lock every creator waits for — SQLite's write
+lock (``BEGIN IMMEDIATE``, waiting up to ``busy_timeout``), a transaction-level advisory lock on
+PostgreSQL — and are checked for again once the lock is held; a creator that finds the database
+busy anyway retries with a short back-off.
+
+Input the store cannot hold is refused with :class:`InvalidInput` (a ``ValueError``): NUL characters
+and unpaired surrogates in any text (PostgreSQL refuses them; refused on SQLite too so both behave
+alike), and span values
+that are not finite numbers or lie beyond ±2**53 (the integers a JSON reader such as JavaScript
+keeps exactly).
+
 Durability: each write is one transaction.  SQLite (the default, a file needing no set-up) runs
 in WAL mode with ``synchronous=FULL`` and ``BEGIN IMMEDIATE`` for writes, so a process killed
 mid-write loses at most the transaction it was in and never corrupts the file.  Any SQLAlchemy
@@ -27,7 +39,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import random
+import time
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -37,7 +53,7 @@ from typing import Any, Callable
 from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table,
                         Text, UniqueConstraint, create_engine, event, func, select, text as sql_text)
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .exports import (KINDS, REQUIRED, LabelConfig, derive_values, parse_ls_result, result_to_spans,
                       sort_spans)
@@ -63,8 +79,52 @@ def normalise_url(url: str | None) -> str:
     return url
 
 
-class DocumentConflict(ValueError):
-    """A document key already stored with a different text."""
+class InvalidInput(ValueError):
+    """Input the store refuses (a client error: the service answers 422)."""
+
+
+class DocumentConflict(InvalidInput):
+    """A document key already stored with a different text (the service answers 409)."""
+
+
+MAX_EXACT_INT = 2 ** 53
+
+
+def check_storable(**fields: Any) -> None:
+    """Refuse strings no text column can hold: a NUL character (PostgreSQL refuses it) or an
+    unpaired surrogate (no UTF-8 for it); refused on SQLite too, so both stores behave alike."""
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            raise InvalidInput(f"{name} contains a NUL character (U+0000) at position {value.index(chr(0))}; "
+                               "the store cannot hold it — remove it")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidInput(f"{name} has an unpaired surrogate U+{ord(value[exc.start]):04X} at position "
+                               f"{exc.start}; send valid Unicode") from None
+
+
+def _unstorable(*values: Any) -> bool:
+    """A key no store can hold is never stored (see check_storable): reads of one find nothing."""
+    for v in values:
+        if isinstance(v, str):
+            try:
+                check_storable(key=v)
+            except InvalidInput:
+                return True
+    return False
+
+
+def _check_number(where: str, key: str, value: Any) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInput(f"{where}: {key}={value!r} is not a finite number")
+    if isinstance(value, (int, float)) and abs(value) > MAX_EXACT_INT:
+        shown = repr(value) if len(repr(value)) <= 24 else repr(value)[:20] + f"… ({len(repr(value))} digits)"
+        raise InvalidInput(f"{where}: {key}={shown} is out of range (at most 2**53 in magnitude)")
 
 
 def _now() -> datetime:
@@ -79,11 +139,24 @@ def _clean_spans(spans: Iterable[dict]) -> list[dict]:
     out = []
     for s in spans:
         if s.get("kind") not in KINDS:
-            raise ValueError(f"span kind must be one of {KINDS}: {s!r}")
+            raise InvalidInput(f"span kind must be one of {KINDS}: {s!r}")
         if not (isinstance(s.get("start"), int) and isinstance(s.get("end"), int) and s["start"] < s["end"]):
-            raise ValueError(f"span needs integer start < end: {s!r}")
+            raise InvalidInput(f"span needs integer start < end: {s!r}")
+        for k, v in s.items():
+            _check_number(f"{s['kind']} span {s['start']}..{s['end']}", k, v)
         out.append({k: v for k, v in s.items() if not k.startswith("_")})
     return sort_spans(out)
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """Errors the database asks to retry: SQLite busy/locked; PostgreSQL serialization failure,
+    deadlock, lock not available, or a catalog row inserted by a concurrent creator."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None)
+    if code in ("40001", "40P01", "55P03", "23505"):
+        return True
+    msg = str(orig or exc).lower()
+    return "database is locked" in msg or "database table is locked" in msg or "busy" in msg
 
 
 def build_tables(metadata: MetaData, prefix: str = "") -> dict[str, Table]:
@@ -183,11 +256,25 @@ class CurationStore:
         def _begin(conn):  # noqa: ANN001
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop("trialex_write", False) else "BEGIN")
 
-    def create(self) -> None:
-        with self.engine.begin() as conn:
-            if self.schema and not self.is_sqlite:
-                conn.execute(sql_text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-        self.metadata.create_all(self.engine)
+    def create(self, attempts: int = 8) -> None:
+        """Create the schema and tables if missing, once, also when several processes open a new
+        store at the same moment: one transaction holds a lock every creator waits for (SQLite:
+        the write lock of BEGIN IMMEDIATE; PostgreSQL: an advisory lock keyed on the schema and
+        prefix) and checks for the tables under it.  Busy/locked errors are retried."""
+        for attempt in range(attempts):
+            try:
+                with self._write() as conn:
+                    if not self.is_sqlite:
+                        lock_key = zlib.crc32(f"trialex-store:{self.schema}:{self.t['documents'].name}".encode())
+                        conn.execute(sql_text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
+                        if self.schema:
+                            conn.execute(sql_text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+                    self.metadata.create_all(conn)
+                return
+            except (OperationalError, IntegrityError) as exc:
+                if attempt + 1 == attempts or not _transient(exc):
+                    raise
+                time.sleep(0.05 * 2 ** attempt * (0.5 + random.random()))
 
     def drop(self) -> None:
         self.metadata.drop_all(self.engine)
@@ -217,6 +304,7 @@ class CurationStore:
 
     def ensure_document(self, key: str, text: str, lang: str | None = None, meta: dict | None = None) -> int:
         """The document's id, inserting it on first sight; a different text under the key raises."""
+        check_storable(document_key=key, text=text, lang=lang)
         d = self.t["documents"]
         for _ in range(3):
             with self._read() as conn:
@@ -237,6 +325,8 @@ class CurationStore:
         raise RuntimeError(f"could not store document {key!r}")
 
     def document(self, key: str) -> dict | None:
+        if _unstorable(key):
+            return None
         with self._read() as conn:
             row = self._doc_row(conn, key)
         return dict(row) if row is not None else None
@@ -256,6 +346,7 @@ class CurationStore:
                 raise ValueError("give spans or result")
             spans = result_to_spans(result)
         spans = _clean_spans(spans)
+        check_storable(model_version=model_version)
         doc_id = self.ensure_document(key, text, lang or (result or {}).get("lang"))
         p = self.t["preannotations"]
         sha = hashlib.sha256(json.dumps(spans, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -277,6 +368,8 @@ class CurationStore:
                                                          p.c.spans_sha256 == sha)).scalar_one()
 
     def latest_preannotation(self, key: str) -> dict | None:
+        if _unstorable(key):
+            return None
         d, p = self.t["documents"], self.t["preannotations"]
         with self._read() as conn:
             row = conn.execute(select(p).join(d, d.c.id == p.c.document_id).where(d.c.key == key)
@@ -284,6 +377,8 @@ class CurationStore:
         return dict(row) if row is not None else None
 
     def preannotations(self, key: str) -> list[dict]:
+        if _unstorable(key):
+            return []
         d, p = self.t["documents"], self.t["preannotations"]
         with self._read() as conn:
             return [dict(r) for r in conn.execute(select(p).join(d, d.c.id == p.c.document_id)
@@ -297,9 +392,11 @@ class CurationStore:
                        ground_truth: bool = False, raw: Any = None, lang: str | None = None) -> dict:
         """Append one version of a curator's annotation; returns {"id", "version", "document_id"}."""
         spans = _clean_spans(spans) if spans is not None else None
+        check_storable(source=source, external_id=external_id, action=action, model_version=model_version,
+                annotator=annotator)
         for s in spans or []:
             if s["end"] > len(text):
-                raise ValueError(f"span {s['start']}..{s['end']} is past the end of the text ({len(text)})")
+                raise InvalidInput(f"span {s['start']}..{s['end']} is past the end of the text ({len(text)})")
         doc_id = self.ensure_document(key, text, lang)
         external_id = external_id or f"{key}"
         if model_version is None or preannotation_id is None:
@@ -337,6 +434,9 @@ class CurationStore:
     def delete_correction(self, external_id: str, *, source: str = "label-studio", annotator: str | None = None,
                           raw: Any = None, action: str = "deleted") -> dict | None:
         """Mark an annotation deleted (a new version with no spans); None if it was never stored."""
+        if _unstorable(external_id, source):
+            return None
+        check_storable(annotator=annotator)
         c = self.t["corrections"]
         with self._read() as conn:
             row = conn.execute(select(c).where(c.c.source == source, c.c.external_id == str(external_id))
@@ -353,6 +453,8 @@ class CurationStore:
         c, d = self.t["corrections"], self.t["documents"]
         q = select(c, d.c.key).join(d, d.c.id == c.c.document_id).order_by(c.c.id)
         if key is not None:
+            if _unstorable(key):
+                return []
             q = q.where(d.c.key == key)
         with self._read() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
@@ -417,6 +519,7 @@ class CurationStore:
 
     def add_project(self, project: str, label_config: str | None, hostname: str | None = None,
                     model_version: str | None = None) -> int:
+        check_storable(project=project, label_config=label_config, hostname=hostname, model_version=model_version)
         pr = self.t["projects"]
         with self._write() as conn:
             res = conn.execute(pr.insert().values(project=str(project), label_config=label_config,
@@ -430,6 +533,8 @@ class CurationStore:
             return None
         pr = self.t["projects"]
         pid = str(project)
+        if _unstorable(pid):
+            return None
         with self._read() as conn:
             row = conn.execute(select(pr.c.label_config).where(
                 (pr.c.project == pid) | (pr.c.project.like(pid + ".%"))).order_by(pr.c.id.desc()).limit(1)).first()
@@ -467,10 +572,10 @@ def ingest_ls_annotation(store: CurationStore, task: dict, annotation: dict, cfg
     data = task.get("data") or {}
     text = data.get(cfg.data_key)
     if not isinstance(text, str):
-        raise ValueError(f"task {task.get('id')} has no text under data[{cfg.data_key!r}]")
+        raise InvalidInput(f"task {task.get('id')} has no text under data[{cfg.data_key!r}]")
     key = ls_document_key(task, project)
     if len(key) > 512:
-        raise ValueError("the document key (data.doc_id) is longer than 512 characters")
+        raise InvalidInput("the document key (data.doc_id) is longer than 512 characters")
     lang = data.get("lang") if data.get("lang") in ("ja", "en") else None
     store.ensure_document(key, text, lang)
     pre = store.latest_preannotation(key)
@@ -480,15 +585,19 @@ def ingest_ls_annotation(store: CurationStore, task: dict, annotation: dict, cfg
                                       (model_version or "unknown"), result=result, lang=lang or result.get("lang"))
         pre = {"id": pid, "model_version": (result.get("meta") or {}).get("model_version") or model_version,
                "spans": result_to_spans(result)}
-    parsed = parse_ls_result(annotation.get("result") or [], text, cfg, offsets)
-    candidates = pre["spans"] if pre else []
-    filled = 0
-    for s in parsed.spans:
-        if not s.pop("_typed", False) or any(s.get(k) is None for k in REQUIRED[s["kind"]]):
-            derived = derive_values(s["kind"], s["text"], s["start"], s["end"], candidates, extract)
-            for k, v in derived.items():
-                s.setdefault(k, v)
-            filled += 1
+    try:  # numbers a client can send that no float holds: region offsets or values such as 1e999
+        parsed = parse_ls_result(annotation.get("result") or [], text, cfg, offsets)
+        candidates = pre["spans"] if pre else []
+        filled = 0
+        for s in parsed.spans:
+            if not s.pop("_typed", False) or any(s.get(k) is None for k in REQUIRED[s["kind"]]):
+                derived = derive_values(s["kind"], s["text"], s["start"], s["end"], candidates, extract)
+                for k, v in derived.items():
+                    s.setdefault(k, v)
+                filled += 1
+    except OverflowError as exc:
+        raise InvalidInput(f"annotation {annotation.get('id')}: a number in its result (a region offset or a "
+                           f"value such as 1e999) is out of range ({exc})") from None
     annotator = annotation.get("completed_by")
     if isinstance(annotator, dict):
         annotator = annotator.get("email") or annotator.get("id")

@@ -24,7 +24,8 @@ from trialex.pipelines.pipeline import build_nlp
 
 KINDS = {"trial_size": (SIZE_CLASSES, size_candidates), "response_rate": (RATE_CLASSES, rate_candidates)}
 C_GRID = (0.1, 0.3, 1.0, 3.0)
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # P(none) under which a new candidate is taken
+DROP_THRESHOLDS = (0.6, 0.7, 0.8, 0.9, 0.95)  # P(none) from which a candidate the rules took is dropped
 
 
 def _label(kind: str, gold: dict, start: int, end: int, value: float) -> str:
@@ -64,7 +65,8 @@ def _fit(rows: list[dict], classes: tuple[str, ...], c: float):
     return vec, clf
 
 
-def _export(kind: str, classes: tuple[str, ...], vec, clf, threshold: float, meta: dict) -> dict:
+def _export(kind: str, classes: tuple[str, ...], vec, clf, threshold: float, meta: dict,
+            drop_threshold: float | None = None) -> dict:
     names = vec.get_feature_names_out()
     coef = clf.coef_  # (1, n) for two classes, (k, n) otherwise
     weights = {}
@@ -84,7 +86,8 @@ def _export(kind: str, classes: tuple[str, ...], vec, clf, threshold: float, met
         for row, cls in enumerate(present):
             b[cls] = round(float(bias[row]), 5)
     weights["bias"] = [x + y for x, y in zip(weights.get("bias", [0.0] * len(b)), b)]
-    return {"kind": kind, "classes": list(classes), "threshold": threshold, "weights": weights, "meta": meta}
+    return {"kind": kind, "classes": list(classes), "threshold": threshold,
+            "drop_threshold": threshold if drop_threshold is None else drop_threshold, "weights": weights, "meta": meta}
 
 
 def score_rows(model: LinearModel, rows: list[dict], golds: list[dict], kind: str) -> KindScore:
@@ -93,7 +96,7 @@ def score_rows(model: LinearModel, rows: list[dict], golds: list[dict], kind: st
 
     by_doc: dict[str, list[dict]] = {g["id"]: [] for g in golds}
     for r in rows:
-        label = model.decide(r["features"])
+        label = model.decide(r["features"], rule="rule=none" not in r["features"])
         if label != "none":
             out = {"start": r["start"], "end": r["end"]}
             if kind == "trial_size":
@@ -126,15 +129,18 @@ def train(sets_path: Path, shared: Path, out_dir: Path, log=print, report_test: 
         for c in C_GRID:
             vec, clf = _fit(train_rows, classes, c)
             for th in THRESHOLDS:
-                model = LinearModel(_export(kind, classes, vec, clf, th, {}))
-                f1 = score_rows(model, rows["dev"][kind], split["dev"], kind).f1 if split["dev"] else 0.0
-                if best is None or f1 > best[0] + 1e-9:
-                    best = (f1, c, th, vec, clf)
-        f1, c, th, vec, clf = best
+                for drop in DROP_THRESHOLDS:
+                    if drop < th:
+                        continue
+                    model = LinearModel(_export(kind, classes, vec, clf, th, {}, drop))
+                    f1 = score_rows(model, rows["dev"][kind], split["dev"], kind).f1 if split["dev"] else 0.0
+                    if best is None or f1 > best[0] + 1e-9:
+                        best = (f1, c, th, drop, vec, clf)
+        f1, c, th, drop, vec, clf = best
         labels = Counter(r["label"] for r in train_rows)
-        meta = {"C": c, "threshold": th, "train_docs": len(split["train"]), "train_candidates": len(train_rows),
-                "train_labels": dict(labels), "dev_docs": len(split["dev"])}
-        data = _export(kind, classes, vec, clf, th, meta)
+        meta = {"C": c, "threshold": th, "drop_threshold": drop, "train_docs": len(split["train"]),
+                "train_candidates": len(train_rows), "train_labels": dict(labels), "dev_docs": len(split["dev"])}
+        data = _export(kind, classes, vec, clf, th, meta, drop)
         model = LinearModel(data)
         dev = score_rows(model, rows["dev"][kind], split["dev"], kind) if split["dev"] else None
         test = score_rows(model, rows["test"][kind], split["test"], kind) if split["test"] else None
@@ -148,7 +154,7 @@ def train(sets_path: Path, shared: Path, out_dir: Path, log=print, report_test: 
         data["meta"]["bytes"] = path.stat().st_size
         data["meta"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         card[kind] = data["meta"]
-        log(f"{kind}: C={c} threshold={th} dev F1={data['meta']['dev']} test F1={data['meta']['test']} "
+        log(f"{kind}: C={c} threshold={th} drop={drop} dev F1={data['meta']['dev']} test F1={data['meta']['test']} "
             f"({len(data['weights'])} features, {data['meta']['bytes']} bytes)")
     write_card(out_dir, card, sets, time.perf_counter() - t0)
     return card
@@ -171,11 +177,11 @@ def write_card(out_dir: Path, card: dict, sets: list[dict], seconds: float) -> N
               "cue list of models/rules/cues.json before/after/in the clause/sentence/previous sentence, the number's "
               "shape, brackets, other kinds in the clause, and the rule extractors' verdict.", "",
               "## Scores (this kind alone, spec scorer)", "",
-              "| model | C | threshold | train candidates | dev P/R/F1 | test P/R/F1 | features | size |",
+              "| model | C | new / drop threshold | train candidates | dev P/R/F1 | test P/R/F1 | features | size |",
               "|---|---|---|---|---|---|---|---|"]
     for kind, m in card.items():
         fmt = (lambda d: f"{d['p']:.3f} / {d['r']:.3f} / {d['f1']:.3f}" if d else "–")
-        lines.append(f"| {kind} | {m['C']} | {m['threshold']} | {m['train_candidates']} | {fmt(m['dev'])} | "
+        lines.append(f"| {kind} | {m['C']} | {m['threshold']} / {m['drop_threshold']} | {m['train_candidates']} | {fmt(m['dev'])} | "
                      f"{fmt(m['test'])} | {m['features']} | {m['bytes'] / 1024:.0f} KiB |")
     (out_dir / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -321,7 +321,9 @@ def test_view_endpoints(client):
     assert r.status_code == 200 and "k-response_rate" in r.text
     assert client.get("/v1/view", params={"doc": "nope"}).status_code == 401  # stored data: the key
     assert client.get("/v1/view", params={"doc": "nope"}, headers={"X-API-Key": KEY}).status_code == 404
-    assert client.get("/v1/view").status_code == 422
+    form = client.get("/v1/view")  # neither text nor doc: a form to paste a text into
+    assert form.status_code == 200 and '<textarea name="text"' in form.text
+    assert client.get("/v1/view", params={"text": " \n"}).status_code == 422
     assert client.get("/label-studio/config").text.startswith("<View>")
 
 

@@ -45,11 +45,11 @@ class Probe:
             with self.count_lock:
                 self.active -= 1
 
-    def extract(self, *args):
-        return self._run(self.inner.extract, *args)
+    def extract(self, *args, budget=None):
+        return self._run(lambda: self.inner.extract(*args, budget=budget))
 
-    def extract_many(self, records, batch_size=64):
-        return self._run(lambda: list(self.inner.extract_many(list(records), batch_size)))
+    def extract_many(self, records, batch_size=64, budget=None):
+        return self._run(lambda: list(self.inner.extract_many(list(records), batch_size, budget=budget)))
 
 
 @pytest.fixture()
