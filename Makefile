@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SHARED ?= ../shared
 
-.PHONY: setup serve test evaluate bench clean lint-docker container load-test
+.PHONY: setup serve test evaluate train bench clean lint-docker container load-test
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: setup
 evaluate: setup
 	$(VENV)/bin/trialex evaluate --shared $(SHARED)   # every set of annotations/sets.json, test splits first
 	$(PY) scripts/eval_shared_drugs.py --shared $(SHARED)
+
+train: setup  # rebuild models/decisions/ from annotations/ (deterministic; a few minutes on 2 cores)
+	$(VENV)/bin/trialex train --shared $(SHARED)
 
 bench: setup
 	$(PY) scripts/bench.py --shared $(SHARED)

@@ -10,6 +10,7 @@ weights, no pickle); without them the rule verdicts stand (the fallback).
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -120,11 +121,12 @@ def load_models(directory: Path | None = None) -> dict[str, LinearModel]:
 # ------------------------------------------------------------------------------ candidates
 
 def _free(st: DocState, start: int, end: int, *kinds: str) -> bool:
-    return not any(m.start < end and start < m.end for k in kinds for m in st.mentions[k])
+    return st.free(start, end, *kinds)  # the position index: no scan of all mentions
 
 
-def _rule_at(rules: list[Mention], start: int, end: int) -> Mention | None:
-    return next((m for m in rules if m.start < end and start < m.end), None)
+def _rule_at(st: DocState, kind: str, start: int, end: int) -> Mention | None:
+    found = st.overlapping(kind, start, end)
+    return found[0] if found else None
 
 
 def size_candidates(st: DocState) -> list[Candidate]:
@@ -137,7 +139,7 @@ def size_candidates(st: DocState) -> list[Candidate]:
     found += [(m.start("num"), m.end("num"), parse_number_words(m.group("num")) or 0) for m in _WORDS.finditer(text)
               if not m.group("num").lower() in ("one", "a")]
     for s, e, n in found:
-        if n <= 0 or not _free(st, s, e, "p_value", "dose") or _rule_at(rules, s, e) is not None:
+        if n <= 0 or not _free(st, s, e, "p_value", "dose") or _rule_at(st, "trial_size", s, e) is not None:
             continue
         if _N_EQ.search(text, max(0, s - 6), s):
             s = text.rfind("n" if text[max(0, s - 6):s].rfind("n") >= 0 else "N", max(0, s - 6), s)
@@ -163,12 +165,12 @@ def rate_candidates(st: DocState) -> list[Candidate]:
         out[(m.start, m.end)] = Candidate("response_rate", m.start, m.end, m.attrs["percent"], dict(m.attrs), m)
     for m in _PCT.finditer(text):
         v = parse_number(m.group("num"))
-        if not 0 <= v <= 100 or not _free(st, m.start(), m.end(), "p_value", "dose") or _rule_at(rules, m.start(), m.end()):
+        if not 0 <= v <= 100 or not _free(st, m.start(), m.end(), "p_value", "dose") or _rule_at(st, "response_rate", m.start(), m.end()):
             continue
         out.setdefault((m.start(), m.end()), Candidate("response_rate", m.start(), m.end(), v, {"percent": v}, None))
     for m in _CELL_PAIR.finditer(text):
         v, x, y = parse_number(m.group("num")), parse_number(m.group("x")), parse_number(m.group("y"))
-        if 0 <= v <= 100 and 0 <= x <= y and y > 0 and not _rule_at(rules, m.start(), m.end("num")):
+        if 0 <= v <= 100 and 0 <= x <= y and y > 0 and not _rule_at(st, "response_rate", m.start(), m.end("num")):
             out.setdefault((m.start(), m.end("num")), Candidate(
                 "response_rate", m.start(), m.end("num"), v,
                 {"percent": v, "numerator": int(x), "denominator": int(y)}, None))
@@ -177,12 +179,12 @@ def rate_candidates(st: DocState) -> list[Candidate]:
         if m and re.search(r"[%％]|率|rate", cell.header):
             v = parse_number(m.group("num"))
             s, e = cell.start + m.start("num"), cell.start + m.end("num")
-            if 0 <= v <= 100 and not _rule_at(rules, s, e):
+            if 0 <= v <= 100 and not _rule_at(st, "response_rate", s, e):
                 out.setdefault((s, e), Candidate("response_rate", s, e, v, {"percent": v}, None))
     for m in _PAIR.finditer(text):
         x = parse_number(m.group("x") or m.group("x2"))
         y = parse_number(m.group("y") or m.group("y2"))
-        if not 0 <= x <= y or y == 0 or _PCT_NEAR.match(text, m.end()) or _rule_at(rules, m.start(), m.end()):
+        if not 0 <= x <= y or y == 0 or _PCT_NEAR.match(text, m.end()) or _rule_at(st, "response_rate", m.start(), m.end()):
             continue
         if not _free(st, m.start(), m.end(), "p_value", "dose"):
             continue
@@ -286,8 +288,9 @@ def _header_outcome(ctx: Context, pos: int) -> str | None:
 def _previous_outcome(ctx: Context, pos: int) -> str | None:
     """The nearest outcome words before ``pos`` within 300 characters (the previous sentence,
     a table header)."""
-    hits = [h for h in ctx.cue_hits("response_rate", "outcome") if pos - 300 <= h[0] < pos]
-    if not hits:
+    hits = ctx.cue_hits("response_rate", "outcome")
+    i = bisect.bisect_left(hits, (pos, -1)) - 1
+    if i < 0 or hits[i][0] < pos - 300:
         return None
-    s, e = hits[-1]
+    s, e = hits[i]
     return ctx.text[s:e]

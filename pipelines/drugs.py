@@ -95,8 +95,11 @@ _BRAND = re.compile(r"[A-Z][A-Za-z]{2,}(?:[ \-][A-Za-z]{2,}){0,2}\s*[®™]?")
 _TRADEMARK = re.compile(r"\s*[®™]")
 _JA_SHORT = re.compile(r"[\u4e00-\u9fffァ-ヶー]{2,4}")
 _COORD_JA = re.compile(r"[、。と及又や並]|および|または|ならびに")
-_JA_FILLER = re.compile(r"[\u4e00-\u9fffぁ-んァ-ヶー0-9.%％ ]{1,14}")
-_PLACEBO = re.compile(r"placebo|プラセボ|sham|偽薬|vehicle|基剤", re.I)
+_JA_FILLER = re.compile(r"[\u4e00-\u9fffァ-ヶー0-9.%％ ]{1,14}")  # no particles: "X 硝子体内注射", not "X を補給しても骨密度"
+_DEFINED = re.compile(r"[(\[]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z][A-Za-z0-9\-/]{1,9})\s*[)\]]")
+_PLACEBO = re.compile(r"placebo|プラセボ|sham|偽薬|vehicle|基剤|対照|control|同容量|同量|same (?:volume|dose|amount)|equal volume", re.I)
+# a bracket written right after a name, skipped when looking for the words after it
+_BRACKET_AFTER = re.compile(r"\s*[(\[][^()\[\]]{1,24}[)\]]")
 
 
 @Language.factory("trialex_drugs", default_config={"transliteration": True})
@@ -123,6 +126,7 @@ class DrugRecognizer:
         self._lab_names = {self.lex.en.get(k, k) for k in self._lab if k.isascii()}
         self._vehicles = set(c["placebo_vehicles"])
         self._makers = {w.lower() for w in c["maker_words"]}
+        self._registries = set(c["registry_prefixes"])
         self._filler_en = {w.lower() for w in c["definition_filler"]}
         self._modifiers = {w.lower() for w in c["modifier_before"]}
         self._ja_brands = {ja_fold(r["ja"]) for r in read_tsv("lexicons", "ja_drugs.tsv") if r["kind"] == "brand"}
@@ -135,15 +139,37 @@ class DrugRecognizer:
         self._english(st, pending)
         if st.has_japanese:
             self._japanese(st, pending)
-            self._classes(st)
+            self._classes(st, pending)
             if self._translit is not None:
                 self._unknown_katakana(st)
         self._codes(st, pending)
         self._inn_stems(st)
         self._given(st, pending)
         self._abbreviations(st)
+        self._biosimilars(st)
         st.mentions["drug"].sort(key=lambda m: m.start)
         return doc
+
+    def _biosimilars(self, st: DocState) -> None:
+        """A code called a biosimilar of a named drug ("the biosimilar ABP 501 compared with
+        adalimumab", "SB4, an etanercept biosimilar") is that drug everywhere."""
+        codes = [m for m in st.mentions["drug"] if m.attrs.get("source") == "code"]
+        if not codes or "biosimilar" not in st.text.lower():
+            return
+        text = st.text
+        rename = {}
+        for m in codes:
+            s0, s1 = st.sentence(m.start)
+            if not re.search(r"biosimilar", text[s0:s1], re.I):
+                continue
+            refs = {d.attrs["name"] for d in st.starting("drug", s0, s1)
+                    if not d.attrs.get("class") and d.attrs.get("source") != "code"}
+            if len(refs) == 1:
+                rename.setdefault(m.attrs["name"], refs.pop())
+        for m in codes:
+            if m.attrs["name"] in rename:
+                name = rename[m.attrs["name"]]
+                m.attrs.update(name=name, **_ids(self.lex, name))
 
     # -- 1. English lexicon -------------------------------------------------------------
     def _english(self, st: DocState, pending: list) -> None:
@@ -157,7 +183,7 @@ class DrugRecognizer:
                 toks += [(m.start(), glued.end(1)), (glued.end(1), m.end())]  # "cyclophosphamide25㎎"
             else:
                 toks.append((m.start(), m.end()))
-        words = [low[a:b].translate(GREEK) for a, b in toks]
+        words = [w if w.isascii() else w.translate(GREEK) for w in (low[a:b] for a, b in toks)]
         starts = [i for i, w in enumerate(words) if w in first]
         not_after = _not_after_regex()
         lab_words = _lab_substances()
@@ -196,8 +222,11 @@ class DrugRecognizer:
                 continue  # short lower-case words ("ace", "tea") are not drug names
             salt = _SALT_WORD.match(text, end)
             attrs = dict(name=generic, source="lexicon", **_ids(self.lex, generic))
-            if guarded:
-                lab = key in self._lab or generic in self._lab_names
+            if _diagnostic(st, start, end) or _never(st, start, end) or (
+                    generic in self._vehicles and _placebo_use(st, start, end)):
+                continue  # "methacholine challenge", "creatine kinase", "hydroxyethylcellulose placebo gel"
+            if guarded or generic in self._vehicles or _measured(st, start, end):  # "plasma β-carotene": only if given
+                lab = key in self._lab or generic in self._lab_names or not guarded
                 pending.append((start, salt.end() if salt else end, generic, attrs, lab))
             elif not_after.match(text, end) and generic in self._lab_names:
                 continue
@@ -238,6 +267,9 @@ class DrugRecognizer:
                     break  # no longer key starts so (the next character may still fold into the last)
             if best and best[2] in lex.blocked:
                 best = None  # "ステント" folds onto the brand "スーテント"
+            if best and self._longer_inside(text, i, best[0]):
+                i += 1
+                continue
             if not (best and st.free(i, best[0], "drug")):
                 i += 1
                 continue
@@ -250,29 +282,51 @@ class DrugRecognizer:
             if tail and not _KATAKANA.match(text, tail.end()):
                 end = tail.end()  # "ボラパクサー硫酸塩", "エメダスチンフマル酸塩": salt in the span
             attrs = dict(name=generic, source="ja_lexicon", **_ids(lex, generic))
+            if _diagnostic(st, start, end) or _never(st, start, end):
+                i = end
+                continue
             parts = _ja_parts(text, start, end, generic)
             if parts:  # "アトバコン・プログアニル", "テガフール・ウラシル": two drugs
                 for a, b, name in parts:
                     st.add("drug", a, b, name=name, source="ja_lexicon", **_ids(lex, name))
-            elif surface in lex.guarded or en_key(generic) in self._lab or generic in self._lab_names:
+            elif surface in lex.guarded or en_key(generic) in self._lab or generic in self._lab_names or generic in self._vehicles:
                 pending.append((start, end, generic, attrs, True))
             else:
                 st.add("drug", start, end, **attrs)
             i = end
 
+    def _longer_inside(self, text: str, i: int, end: int) -> bool:
+        """A lexicon name starting inside [i, end) at a word start that runs past ``end``
+        ("超速効型インスリン アスパルト": インスリン アスパルト, not 速効型インスリン)."""
+        lex = self.lex
+        for k in range(i + 1, end):
+            if text[k] not in lex.ja_first_chars or (_KATAKANA.match(text[k]) and _KATAKANA.match(text[k - 1])):
+                continue
+            j = k
+            while j < len(text) and j - k < lex.ja_max_len + 8 and _JA_NAME_CHAR.match(text[j]):
+                j += 1
+                key = ja_fold(text[k:j])
+                if j > end and key in lex.ja and not (j < len(text) and _KATAKANA.match(text[j])):
+                    return True
+                if key not in lex.ja_prefixes:
+                    break
+        return False
+
     # -- classes ----------------------------------------------------------------------------
-    def _classes(self, st: DocState) -> None:
-        """Japanese class terms (English ones are found in the lexicon pass)."""
+    def _classes(self, st: DocState, pending: list) -> None:
+        """Japanese class terms (English ones are found in the lexicon pass), except over a
+        substance still to be decided ("インスリン療法")."""
         if self.lex.classes_ja_re is None:
             return
         text = st.text
+        held = [(p[0], p[1]) for p in pending]
         for m in st.checked(self.lex.classes_ja_re.finditer(text)):
             s, e = m.start(), m.end()
             # katakana class words stop at katakana word edges: スタチン is not inside ロスバスタチン
             if (s and _KATAKANA.match(text[s]) and _KATAKANA.match(text[s - 1])) or (
                     e < len(text) and _KATAKANA.match(text[e - 1]) and _KATAKANA.match(text[e])):
                 continue
-            if st.free(s, e, "drug"):
+            if st.free(s, e, "drug") and not any(a < e and s < b for a, b in held):
                 st.add("drug", s, e, name=m.group(0), **{"class": True})
 
     # -- 5. given or measured ---------------------------------------------------------------
@@ -286,11 +340,19 @@ class DrugRecognizer:
             groups.setdefault(cand[2], []).append(cand)
         loose = cue_regex("drug", "drug_context")
         ja_ctx = cue_regex("drug", "ja_drug_context")
+        accepted = {m.attrs.get("name") for m in st.mentions["drug"] if not m.attrs.get("class")}
         for name, cands in groups.items():
             vehicle = name in self._vehicles
-            given = False
+            given = name in accepted and not vehicle  # named elsewhere as a drug: measured mentions count
             for s, e, _, _, lab in cands:
                 if _body(st, s, e) or (vehicle and _placebo_use(st, s, e)):
+                    continue
+                if vehicle:  # saline: given for hydration or irrigation, not as the control
+                    c0, c1 = st.clause(s)
+                    if _cue_near(st, "vehicle_treatment", max(c0, s - 60), min(c1, e + 40)) or \
+                            _cue_near(st, "ja_vehicle_treatment", max(c0, s - 30), min(c1, e + 20)):
+                        given = True
+                        break
                     continue
                 if _strong_given(st, s, e):
                     given = True
@@ -339,17 +401,28 @@ class DrugRecognizer:
                 if not surface.isascii() and ((s and _KATAKANA.match(text[s - 1]) and _KATAKANA.match(text[s]))
                                               or (e < len(text) and _KATAKANA.match(text[e]) and _KATAKANA.match(text[e - 1]))):
                     continue
+                if _METABOLITE_BEFORE.search(text, max(0, s - 16), s):
+                    continue  # "25(OH)D3", "25-hydroxyvitamin D": the measured metabolite
                 if not st.free(s, e, "drug") and not _retake(st, s, e):
                     continue
                 st.add("drug", s, e, name=name, source="definition", **_ids(self.lex, name))
-        # the table of common abbreviations
+        # the table of common abbreviations, unless the text defines one for something else
+        # ("術後筋痛（POM）") or uses it for the body's own ("EPO expression")
         ctx = cue_regex("drug", "drug_context")
         if self._abbr_re is None:
             return
+        other = self._defined_otherwise(st, aliases)
+        given = {m.attrs.get("name") for m in st.mentions["drug"] if not m.attrs.get("class")}
         for m in st.checked(self._abbr_re.finditer(text)):
             abbr = m.group(0)
-            if not st.free(m.start(), m.end(), "drug") or abbr in regimens:
+            if not st.free(m.start(), m.end(), "drug") or abbr in regimens or abbr in other:
                 continue
+            if _body(st, m.start(), m.end()) or cue_regex("drug", "abbr_not_after").match(
+                    text, m.end() + len(text[m.end():m.end() + 2]) - len(text[m.end():m.end() + 2].lstrip())):
+                continue  # "EPO expression", "ASA 分類 II", "ASA 1–3"
+            table_name = self.lex.abbreviations[abbr]
+            if table_name in self._lab_names and table_name not in given and not _strong_given(st, m.start(), m.end()):
+                continue  # "NE" (norepinephrine) only where the study gives it
             if abbr in self.lex.ambiguous_abbreviations:
                 # "IVC" is also the inferior vena cava: take it near drug words or an amount
                 if not (ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40))
@@ -364,6 +437,20 @@ class DrugRecognizer:
                 continue
             generic = self.lex.abbreviations[abbr]
             st.add("drug", m.start(), m.end(), name=generic, source="abbreviation", **_ids(self.lex, generic))
+
+    def _defined_otherwise(self, st: DocState, aliases: dict) -> set[str]:
+        """Table abbreviations the text defines after words that are no drug ("postoperative
+        myalgia (POM)", "術後筋痛（POM）"): in this text they mean that."""
+        text = st.text
+        out = set()
+        for m in _DEFINED.finditer(text):
+            abbr = m.group("abbr")
+            if abbr not in self.lex.abbreviations or abbr in aliases:
+                continue
+            before = [d for d in st.preceding("drug", m.start()) if d.end > m.start() - 16]
+            if not any(not d.attrs.get("class") for d in before[:3]):
+                out.add(abbr)
+        return out
 
     def _define_after(self, st: DocState, d: Mention, aliases: dict, compounds: dict, regimens: set) -> None:
         """"X (ABBR)", "X（以下、ABBR）", "X 硝子体内注射（IVT）", "X（BRAND）", "X（開発コード：CODE、以下 A）",
@@ -422,15 +509,18 @@ class DrugRecognizer:
         and words of form or use ("gel", "supplementation", "硝子体内注射", "配合剤")."""
         text = st.text
         pos = d.end
+        if pos < len(text) and text[pos] == ")" and st.has_japanese:
+            pos += 1
         strength = re.compile(r"\s+\d[\d.,]*\s*[^\s()（）\d]{1,8}(?=\s*[(\[])").match(text, pos)
         if strength:
             return strength.end()
-        if not text[d.start:d.end].isascii() or (pos < len(text) and not text[pos].isascii()):
+        if st.has_japanese:
             f = _JA_FILLER.match(text, pos)
             if f and f.end() < len(text) and text[f.end()] in "([" and not _COORD_JA.search(f.group(0)) \
                     and st.free(pos, f.end(), "drug"):
                 return f.end()
-            return pos
+            if not text[d.start:d.end].isascii():
+                return pos
         for _ in range(3):
             w = re.compile(r"[\s\-]+([A-Za-z]+(?:\s+drops|\s+rinse|\s+gel|\s+spray)?)").match(text, pos)
             if not w or w.group(1).lower() not in self._filler_en:
@@ -442,7 +532,7 @@ class DrugRecognizer:
                 bracket: int, hereafter: bool = False) -> None:
         text = st.text
         name = d.attrs["name"]
-        if abbr.isdigit() or abbr in regimens or self._registry(abbr):
+        if abbr.isdigit() or abbr in regimens:
             return
         known = self.lex.en.get(en_key(abbr))
         chain = _combination(st, d)
@@ -529,7 +619,9 @@ class DrugRecognizer:
         return bool(cue) or japanese or bool(_TRADEMARK.search(item))
 
     def _registry(self, s: str) -> bool:
-        return bool(cue_regex("drug", "registry_prefixes").match(s)) and not self.lex.en.get(en_key(s))
+        """A registry number, scale, gene or lab code ("NCT…", "HbA1c", "ACR20", "CD4", "IL-6")."""
+        lead = re.match(r"[A-Za-z]+", s)
+        return bool(lead) and lead.group(0) in self._registries and not self.lex.en.get(en_key(s))
 
     # -- 4. development codes -------------------------------------------------------------
     def _codes(self, st: DocState, pending: list) -> None:
@@ -543,11 +635,15 @@ class DrugRecognizer:
             if self._registry(m.group(0)) or not st.free(s, e, "drug"):
                 continue
             code = m.group(0)
+            lead = re.match(r"[A-Za-z]+", code).group(0)
+            if " " in code and (lead in self.lex.abbreviations or self.lex.en.get(en_key(lead))):
+                continue  # "CBZ 200 mg", "BDP 100 μg": a known name and its dose
+            if cue_regex("drug", "code_not_after").match(text, e + len(text[e:e + 3]) - len(text[e:e + 3].lstrip())):
+                continue  # "SAM40056 試験", "the FFA109687 study": a study, not a compound
             name = self.lex.en.get(en_key(code)) or self.lex.en.get(en_key(code).replace(" ", "")) or code.lower()
-            if re.search(r"\d{3}", code) and ctx.search(text, max(0, s - 40), min(len(text), e + 40)):
-                st.add("drug", s, e, name=name, source="code")
-            else:  # short codes ("SB4", "PRO2000") only where the text gives them
-                pending.append((s, e, name, dict(name=name, source="code"), True))
+            # long codes in drug context, short ones ("SB4") only where the text gives them; once
+            # accepted, every occurrence counts (step 5)
+            pending.append((s, e, name, dict(name=name, source="code"), not re.search(r"\d{3}", code)))
 
     def _inn_stems(self, st: DocState) -> None:
         """English words the lexicon lacks but whose ending is an INN stem ("otilonium",
@@ -571,14 +667,20 @@ class DrugRecognizer:
         text = st.text
         ctx = cue_regex("drug", "ja_drug_context")
         stop = cue_regex("drug", "ja_not_drug")
+        named: dict[str, tuple] = {}  # a katakana word named once is that drug everywhere in the text
+        later = []
         for m in st.checked(_KATA_RUN.finditer(text)):
             s, e = m.start(), m.end()
-            if not 4 <= e - s <= _KATA_NAME_MAX or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
+            short = e - s == 3 and _prefix_start(text, s) < s  # "D-セリン"
+            if not (4 <= e - s or short) or e - s > _KATA_NAME_MAX or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
                 continue
             tail = _JA_SALT_TAIL.match(text, e) or re.compile(r"酸(?:塩|エステル)?(?:水和物)?").match(text, e)
             word_end = tail.end() if tail and text[tail.end() - 1] != "酸" else e
             after = word_end + len(text[word_end:word_end + 3]) - len(text[word_end:word_end + 3].lstrip())  # "テゼペルマブ 群"
             if not ctx.match(text, after) and not _AMOUNT_AFTER.match(text, word_end) and not ctx.search(text, max(0, s - 6), s):
+                later.append((s, e))
+                continue
+            if _diagnostic(st, s, word_end):
                 continue
             hit = self._translit.lookup(text[s:word_end])
             if hit:
@@ -593,11 +695,25 @@ class DrugRecognizer:
                     name = self.lex.en.get(en_key(prefixed), prefixed)
                 st.add("drug", start, word_end, name=name, source="transliteration", score=round(score, 3),
                        **_ids(self.lex, name))
+                named[text[s:e]] = (name, score)
+        for s, e in later:
+            hit = named.get(text[s:e])
+            if hit and st.free(s, e, "drug"):
+                start = _prefix_start(text, s)
+                name = hit[0]
+                if start < s:
+                    prefixed = text[start:s].rstrip("-").lower() + "-" + name.split("-", 1)[-1] if name[:2] in ("d-", "l-") else name
+                    name = self.lex.en.get(en_key(prefixed), prefixed)
+                st.add("drug", start, e, name=name, source="transliteration", score=round(hit[1], 3), **_ids(self.lex, name))
 
 
 _JOINER = re.compile(r"\s*(?:\d[\d.,]*\s*[a-zμµ%/]{1,8}\s*)?(?:,|/|／|\+|＋|-|–|and|plus|with|、|・|と|及び|および)\s*$")
 _TIGHT = re.compile(r"\s*(?:\d[\d.,]*\s*[a-zμµ%/]{1,8}\s*)?(?:/|／|-|–|・)\s*$")
 _PREFIX = re.compile(r"(?<![A-Za-z0-9])[DLdl]-$")
+_METABOLITE_BEFORE = re.compile(r"(?:\)|hydroxy[a-z]*\s*|vitamin\s*)$", re.I)
+_COORD_AFTER = re.compile(r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*と\s*|\s*及び\s*|\s*および\s*)"
+                          r"(?:[A-Za-zα-ω0-9\-]+(?:\s+[A-Za-zα-ω0-9\-]+){0,2}|[ァ-ヶー\u4e00-\u9fffA-Za-z0-9]{1,10})")
+_RATIO_BEFORE = re.compile(r"\d\s*:\s*\d[\d,]*\s*$")  # "lidocaine with 1:100,000 epinephrine"
 _STRONG_BEFORE = None
 
 
@@ -721,15 +837,24 @@ def _strong_given(st: DocState, s: int, e: int) -> bool:
     """The text gives the substance here: a dose right after it, a word of giving right before
     ("received", "oral", "supplemented with") or after it ("supplementation", "group", "投与", "群")."""
     text = st.text
+    if _measured(st, s, e):
+        return False
+    br = _BRACKET_AFTER.match(text, e)
+    if br:  # "アスコルビン酸（以下、AA）250mg", "zinc (Zn) supplementation"
+        e = br.end()
     if _DOSE_AFTER.match(text, e):
         return True
-    after = text[e:e + 1]
     gap = re.compile(r"[\s\-]?").match(text, e).end()
-    if _cue_near(st, "given_after", gap, e + 26, at_start=True) or _cue_near(st, "ja_given_after", e, e + 8, at_start=True):
+    if _cue_near(st, "given_after", gap, e + 26, at_start=True) or _cue_near(st, "ja_given_after", gap, gap + 8, at_start=True):
         return True
     if _cue_near(st, "given_before", s - 32, s, at_end=True) or _cue_near(st, "ja_given_before", s - 8, s, at_end=True):
         return True
-    return after == "群"
+    co = _COORD_AFTER.match(text, e)
+    if co:  # "calcium and vitamin D supplementation", "亜鉛と ORS を配布"
+        gap = re.compile(r"[\s\-]?").match(text, co.end()).end()
+        if _cue_near(st, "given_after", gap, gap + 26, at_start=True) or _cue_near(st, "ja_given_after", gap, gap + 8, at_start=True):
+            return True
+    return bool(_RATIO_BEFORE.search(text, max(0, s - 16), s))
 
 
 def _body(st: DocState, s: int, e: int) -> bool:
@@ -737,20 +862,36 @@ def _body(st: DocState, s: int, e: int) -> bool:
     "インスリン抵抗性")."""
     text = st.text
     gap = re.compile(r"[\s\-]?").match(text, e).end()
+    co = _COORD_AFTER.match(text, e)
+    if co and _cue_near(st, "body_after", co.end() + 1, co.end() + 24, at_start=True):
+        return True  # "insulin and C-peptide responses"
     return (_cue_near(st, "body_after", gap, e + 24, at_start=True) or _cue_near(st, "ja_body_after", e, e + 6, at_start=True)
             or _cue_near(st, "body_before", s - 20, s, at_end=True) or _cue_near(st, "ja_body_before", s - 6, s, at_end=True))
 
 
+def _diagnostic(st: DocState, s: int, e: int) -> bool:
+    """An agent used to test, not to treat ("methacholine challenge", "メタコリン吸入試験")."""
+    gap = re.compile(r"[\s\-]?").match(st.text, e).end()
+    return _cue_near(st, "diagnostic_after", gap, e + 24, at_start=True) or _cue_near(st, "ja_diagnostic_after", gap, gap + 8, at_start=True)
+
+
+def _never(st: DocState, s: int, e: int) -> bool:
+    """A name inside the name of an enzyme, receptor or gene ("creatine kinase", "dopamine receptor")."""
+    gap = re.compile(r"[\s\-]?").match(st.text, e).end()
+    return _cue_near(st, "never_after", gap, e + 24, at_start=True) or _cue_near(st, "ja_never_after", gap, gap + 6, at_start=True)
+
+
 def _measured(st: DocState, s: int, e: int) -> bool:
     text = st.text
-    return bool(_not_after_regex().match(text, e) or _LAB_UNIT.search(text, e, min(len(text), e + 30))
-                or cue_regex("drug", "lab_before").search(text, max(0, s - 25), s))
+    c0, _ = st.clause(s)
+    return bool(_not_after_regex().match(text, e) or _LAB_UNIT.match(text, e, min(len(text), e + 30))
+                or _cue_near(st, "lab_before", max(c0, s - 25), s, at_end=True))
 
 
 def _placebo_use(st: DocState, s: int, e: int) -> bool:
     """A vehicle given as the placebo ("saline placebo", "プラセボとして生理食塩液")."""
     c0, c1 = st.clause(s)
-    return bool(_PLACEBO.search(st.text, max(c0, s - 40), min(c1, e + 30)))
+    return bool(_PLACEBO.search(st.text, max(c0, s - 60), min(c1, e + 30)))
 
 
 @lru_cache(maxsize=1)

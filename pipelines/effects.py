@@ -105,12 +105,14 @@ def _float(s: str) -> float:
 def tie_p_values(effects: list[dict], p_values: list[dict], text: str, reach: int = 40) -> None:
     """Set ``p_value`` (an index) where a p value follows the effect closely in the same
     clause ("HR 0.72 (95% CI 0.58-0.89; P = 0.002)", "OR 1.45, 95% CI 1.02-2.06, p=0.04")."""
+    import bisect
+
+    starts = [p["start"] for p in p_values]  # sorted, as every mention list of a result
     for e in effects:
-        for i, p in enumerate(p_values):
-            gap = text[e["end"]:p["start"]]
-            if 0 <= p["start"] - e["end"] <= reach and not re.search(r"[.。]\s|vs|versus|HR|OR|RR|比", gap):
-                e["p_value"] = i
-                break
+        i = bisect.bisect_left(starts, e["end"])
+        if i < len(p_values) and p_values[i]["start"] - e["end"] <= reach \
+                and not re.search(r"[.。]\s|vs|versus|HR|OR|RR|比", text[e["end"]:p_values[i]["start"]]):
+            e["p_value"] = i
 
 
 @Language.factory("trialex_effects")

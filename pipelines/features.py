@@ -11,6 +11,7 @@ hashed by nothing: the feature names stay readable in the model files.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from functools import lru_cache
@@ -75,15 +76,12 @@ class Context:
         self._sections = [(m.start(), _SECTIONS.get((m.group("ja") or m.group("en") or "").lower().strip(), "other"))
                           for m in _SECTION.finditer(self.text)]
         self._cue_hits: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self._section_starts = [start for start, _ in self._sections]
         self.table = cells_of(st.norm)
 
     def section(self, pos: int) -> str:
-        current = "none"
-        for start, name in self._sections:
-            if start > pos:
-                break
-            current = name
-        return current
+        i = bisect.bisect_right(self._section_starts, pos) - 1
+        return self._sections[i][1] if i >= 0 else "none"
 
     def cue_hits(self, kind: str, name: str) -> list[tuple[int, int]]:
         key = (kind, name)
@@ -94,8 +92,6 @@ class Context:
 
 
 def _near(hits: list[tuple[int, int]], lo: int, hi: int) -> bool:
-    import bisect
-
     i = bisect.bisect_left(hits, (lo, -1))
     return i < len(hits) and hits[i][0] < hi
 
@@ -140,8 +136,7 @@ def candidate_features(ctx: Context, kind: str, start: int, end: int, extra: dic
     if opening > text.rfind(")", max(s0, start - 40), start):
         f["in_paren"] = 1.0
     for other in ("drug", "dose", "p_value", "response_rate", "trial_size"):
-        if any(m.start < c1 and c0 < m.end and not (m.start <= start and end <= m.end)
-               for m in st.mentions[other]):
+        if any(not (m.start <= start and end <= m.end) for m in st.overlapping(other, c0, c1)):
             f[f"clause_has={other}"] = 1.0
     cell = cell_at(ctx.table, start) if ctx.table else None
     if cell is not None:  # a table cell: its column header says what the number is

@@ -9,9 +9,10 @@ only when one arm is named there, or when it stands right next to one ("MMF 群 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .base import DocState
-from .resources import cue_regex
+from .resources import cue_regex, load_json_rule
 
 
 _OF_DRUG = re.compile(r"\s*(?:of|the|oral|intravenous|IV|i\.v\.|の|\s)*\s*")
@@ -21,8 +22,15 @@ def _arm_candidates(st: DocState, c0: int, c1: int) -> list[tuple[int, int, str]
     arms = [(d.start, d.end, d.attrs["name"]) for d in st.starting("drug", c0, c1) if not d.attrs.get("class")]
     for m in cue_regex("trial_size", "arm_groups").finditer(st.text, c0, c1):
         if st.free(m.start(), m.end(), "drug"):
-            arms.append((m.start(), m.end(), m.group(0).lower()))
+            word = m.group(0).lower()
+            arms.append((m.start(), m.end(), _group_names().get(word, word)))
     return sorted(arms)
+
+
+@lru_cache(maxsize=1)
+def _group_names() -> dict[str, str]:
+    """Group words → the arm name they stand for, both languages (models/rules/<lang>/arm_groups.json)."""
+    return {k.lower(): v for lang in ("en", "ja") for k, v in load_json_rule(lang, "arm_groups")["names"].items()}
 
 
 def nearest_arm(st: DocState, start: int, end: int, window: int = 40) -> str | None:
@@ -38,13 +46,17 @@ def nearest_arm(st: DocState, start: int, end: int, window: int = 40) -> str | N
     if combined:
         return combined
     # several arms: take the one written immediately next to the number
-    def gap(a):
-        return start - a[1] if a[1] <= start else a[0] - end
+    def gap(a):  # a group is named before its count ("MMF 群 185 例", "MMF (n = 185)"), unless
+        # the words between say the number is in it ("41% in the docetaxel arm")
+        if a[1] <= start:
+            return start - a[1]
+        return a[0] - end if _IN_ARM.fullmatch(st.text, end, a[0]) else 3 * (a[0] - end) + 2
 
     best = min(arms, key=gap)
     return best[2] if gap(best) <= 10 else None
 
 
+_IN_ARM = re.compile(r"\s*(?:in|with|on|for|of|receiving|taking|given)\s+(?:the\s+)?", re.I)
 _PHRASE_SEP = re.compile(r"[,;:、，；（(]|\b(?:or|to|versus|vs|and then|compared with|than)\b|または|もしくは|対", re.I)
 _OPEN_BEFORE = re.compile(r"[(（\[]\s*(?:[nN]\s*[=＝]\s*)?$")
 

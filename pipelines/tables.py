@@ -83,7 +83,7 @@ def cell_at(table: list[Cell], pos: int) -> Cell | None:
     """The cell holding position ``pos`` (table is sorted by start)."""
     import bisect
 
-    i = bisect.bisect_right([c.start for c in table], pos) - 1
+    i = bisect.bisect_right(table, pos, key=lambda c: c.start) - 1
     if i >= 0 and table[i].start <= pos < table[i].end:
         return table[i]
     return None

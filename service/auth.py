@@ -9,9 +9,11 @@
 * /health, /ready and /label-studio/health are always open.
 
 The key is accepted as ``X-API-Key: KEY``, ``Authorization: Bearer KEY``, ``Authorization: Token KEY``
-or HTTP Basic with the key as password (any user name) — Label Studio's ML backend connection
-offers Basic authentication, and its webhooks can send extra headers.  A missing key is 401, a
-wrong one 403; keys are compared in constant time.
+or HTTP Basic with the key as password (any user name, also none) — Label Studio's ML backend
+connection offers Basic authentication, and its webhooks can send extra headers.  In Basic the key
+is read from the password only: a key sent as the user name with no password is no key (401).
+A missing key is 401, a wrong one 403; keys are compared in constant time.  The published OpenAPI
+schema declares the same (``SECURITY_SCHEMES``, set per route by app._publish).
 """
 
 from __future__ import annotations
@@ -20,11 +22,46 @@ import base64
 import binascii
 import hmac
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
 from .config import Settings
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="trialex", Basic realm="trialex"'}
+_HOW = ("send X-API-Key: <key>, Authorization: Bearer <key>, or HTTP Basic with the key as password "
+        "(TRIALEX_API_KEY)")
+
+# The OpenAPI security schemes (any one of them carries the key).
+SECURITY_SCHEMES = {
+    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "Bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer KEY (or Token KEY)"},
+    "Basic": {"type": "http", "scheme": "basic", "description": "the key as password; any user name"},
+}
+ACCESS_EXTENSION = "x-trialex-access"  # read by app._publish, which turns it into "security"
+
+
+def write_access() -> dict:
+    """Route arguments of an endpoint that stores data: the dependency, and the mark that makes the
+    published schema declare the key (``security``)."""
+    return {"dependencies": [Depends(require_write)], "openapi_extra": {ACCESS_EXTENSION: "write"}}
+
+
+def read_access(store_parameters: bool = False) -> dict:
+    """Route arguments of a read endpoint (the key only with TRIALEX_REQUIRE_KEY_FOR_READ=1);
+    ``store_parameters``: some parameters read the store and need the key (/v1/view?doc=)."""
+    return {"dependencies": [Depends(require_read)],
+            "openapi_extra": {ACCESS_EXTENSION: "read+store" if store_parameters else "read"}}
+
+
+def security_of(access: str | None, settings: Settings) -> list[dict] | None:
+    """The OpenAPI ``security`` of an operation with this access under these settings (None: open)."""
+    keyed = [{name: []} for name in SECURITY_SCHEMES]
+    if access == "write":
+        return keyed if settings.api_key or not settings.open_writes else None
+    if access in ("read", "read+store"):
+        if settings.require_key_for_read:
+            return keyed
+        return [{}] + keyed if access == "read+store" else None  # optional: the key for some parameters
+    return None
 
 
 def presented_key(request: Request) -> str | None:
@@ -41,7 +78,7 @@ def presented_key(request: Request) -> str | None:
             user, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return None
-        return password or user or None
+        return password or None  # the key is the password; the user name is ignored
     return None
 
 
@@ -53,8 +90,7 @@ def _check(request: Request, what: str) -> None:
     settings = _settings(request)
     key = presented_key(request)
     if not key:
-        raise HTTPException(401, f"{what} needs the API key: send X-API-Key: <key> or "
-                                 "Authorization: Bearer <key> (TRIALEX_API_KEY)", headers=_CHALLENGE)
+        raise HTTPException(401, f"{what} needs the API key: {_HOW}", headers=_CHALLENGE)
     if not hmac.compare_digest(key.encode("utf-8"), (settings.api_key or "").encode("utf-8")):
         raise HTTPException(403, "wrong API key", headers=_CHALLENGE)
 

@@ -11,6 +11,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
 def default_workers() -> int:
     """TRIALEX_WORKERS: worker processes of `trialex serve` (each loads its own pipelines)."""
     return max(1, _int("TRIALEX_WORKERS", 1))
@@ -26,6 +31,9 @@ class Settings:
     max_chars: int = 200_000        # TRIALEX_MAX_CHARS: longer texts get 413
     max_batch: int = 256            # TRIALEX_MAX_BATCH: more documents in a batch get 413
     max_body_bytes: int = 4_000_000  # TRIALEX_MAX_BODY_BYTES: larger request bodies get 413
+    # TRIALEX_MAX_SECONDS: the time budget of one request's extraction, waiting for the engine included;
+    # over it the request gets 503 with Retry-After and the worker is free again.  0: no limit.
+    max_seconds: float = 30.0
     # Curation (docs/curation.md): the key of write endpoints, where corrections are stored, and
     # whether reads (extraction, /label-studio/predict, /v1/view) need the key too.
     api_key: str | None = field(default=None, repr=False)  # TRIALEX_API_KEY
@@ -39,6 +47,7 @@ class Settings:
             max_chars=_int("TRIALEX_MAX_CHARS", cls.max_chars),
             max_batch=_int("TRIALEX_MAX_BATCH", cls.max_batch),
             max_body_bytes=_int("TRIALEX_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_seconds=_float("TRIALEX_MAX_SECONDS", cls.max_seconds),
             api_key=os.environ.get("TRIALEX_API_KEY") or None,
             require_key_for_read=_bool("TRIALEX_REQUIRE_KEY_FOR_READ"),
             open_writes=_bool("TRIALEX_OPEN_WRITES"),

@@ -24,17 +24,20 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from trialex.exports import (LabelConfig, LabelConfigError, ls_prediction, parse_label_config,
                              result_to_record)
 from trialex.pipelines.pipeline import MODEL_VERSION
 from trialex.render import render_record
-from trialex.store import CurationStore, DocumentConflict, ingest_ls_annotation
+from trialex.store import CurationStore, check_storable, ingest_ls_annotation
 
-from .auth import require_read, require_store_access, require_write
-from .schemas import ExtractRequest
+from .auth import read_access, require_store_access, write_access
+from .schemas import (NOT_BLANK, ExtractRequest, PredictRequest, PredictResponse, SetupRequest,
+                      ValidateRequest, WebhookEvent, errors)
+from .work import Work, get_work
 
 log = logging.getLogger("trialex.service.label_studio")
 
@@ -54,7 +57,8 @@ def default_config_xml() -> str:
 
 
 def get_store(request: Request) -> CurationStore:
-    """The app's curation store, opened on first use (TRIALEX_DB_URL or ./trialex-curation.sqlite3)."""
+    """The app's curation store, opened on first use (TRIALEX_DB_URL or ./trialex-curation.sqlite3).
+    Opening creates the tables if missing, safely when several workers do it at once (store.py)."""
     state = request.app.state
     store = getattr(state, "curation_store", None)
     if store is None:
@@ -66,18 +70,9 @@ def get_store(request: Request) -> CurationStore:
     return store
 
 
-def _extract_fn(request: Request):
-    engine = request.app.state.engine
-
-    def extract(text: str) -> dict:
-        extractor = engine.get()
-        with engine.lock:
-            return extractor.extract(text, "auto")
-
-    return extract
-
-
 def _config(xml: str | None) -> LabelConfig:
+    if not xml:
+        return LabelConfig()
     try:
         return parse_label_config(xml)
     except LabelConfigError as exc:
@@ -90,65 +85,60 @@ async def health() -> dict:
     return {"status": "UP", "model_class": "trialex", "model_version": MODEL_VERSION}
 
 
-@router.get("/config", response_class=Response, dependencies=[Depends(require_read)])
+@router.get("/config", response_class=Response, responses={200: {"content": {"application/xml": {}}},
+                                                            **errors(401, 403)}, **read_access())
 def config() -> Response:
     """The labelling config to paste into the Label Studio project (models/label_studio/config.xml)."""
     return Response(default_config_xml(), media_type="application/xml")
 
 
-@router.post("/validate", dependencies=[Depends(require_read)])
-def validate(body: dict = Body(...)) -> dict:
+@router.post("/validate", responses=errors(400, 401, 403, 413, 422), **read_access())
+def validate(body: ValidateRequest) -> dict:
     """Older Label Studio versions check the config here before connecting."""
-    cfg = _config(body.get("config") or body.get("label_config"))
+    if not body.config.strip():
+        raise HTTPException(422, "the label config is empty")
+    cfg = _config(body.config)
     return {"status": "ok", "labels": cfg.labels}
 
 
-@router.post("/setup", dependencies=[Depends(require_write)])
-def setup(request: Request, body: dict = Body(...)) -> dict:
+@router.post("/setup", responses=errors(400, 401, 403, 413, 422), **write_access())
+def setup(request: Request, body: SetupRequest) -> dict:
     """Label Studio sends {"project", "schema", "hostname", "access_token", "model_version"?}.
     The label config is checked and stored (the access token is not)."""
-    schema = body.get("schema") or body.get("label_config")
-    if schema is not None and not isinstance(schema, str):
-        raise HTTPException(422, '"schema" must be the label config XML (a string)')
-    cfg = _config(schema) if schema else LabelConfig()
-    project = body.get("project")
-    if isinstance(project, (str, int)):
-        hostname = body.get("hostname")
-        get_store(request).add_project(str(project)[:256], schema,
-                                       str(hostname)[:1024] if hostname is not None else None, MODEL_VERSION)
+    cfg = _config(body.label_config)
+    if body.project is not None:
+        get_store(request).add_project(str(body.project)[:256], body.label_config,
+                                       body.hostname[:1024] if body.hostname is not None else None, MODEL_VERSION)
     return {"model_version": MODEL_VERSION, "labels": cfg.labels}
 
 
-@router.post("/predict", dependencies=[Depends(require_read)])
-def predict(request: Request, body: dict = Body(...), offsets: Offsets = Query("utf16")) -> dict:
+@router.post("/predict", response_model=PredictResponse, responses=errors(400, 401, 403, 413, 422, 503),
+             **read_access())
+async def predict(request: Request, body: PredictRequest, offsets: Offsets = Query("utf16"),
+                  work: Work = Depends(get_work)) -> dict:
     """Pre-annotations of ``tasks`` ({"id", "data": {"text": ...}}) for the project's
-    ``label_config``: one prediction per task, in order, regions in UTF-16 offsets."""
-    tasks = body.get("tasks")
-    if not isinstance(tasks, list):
-        raise HTTPException(422, 'body needs "tasks": a list of {"id", "data": {"text": ...}}')
-    xml = body.get("label_config")
-    if not xml and isinstance(body.get("project"), (str, int)):
-        xml = get_store(request).project_config(str(body["project"]).split(".")[0])
-    cfg = _config(xml) if xml else LabelConfig()
-    settings = request.app.state.settings
+    ``label_config``: one prediction per task, in order, regions in UTF-16 offsets.  The limits of
+    /v1/extract/batch apply (TRIALEX_MAX_BATCH tasks, TRIALEX_MAX_CHARS a text: 413)."""
+    tasks = body.tasks
+    work.limit_count(len(tasks), "tasks")
+    xml = body.label_config
+    if not xml and body.project is not None:
+        project = str(body.project).split(".")[0]
+        xml = await run_in_threadpool(lambda: get_store(request).project_config(project))  # may open the store
+    cfg = _config(xml)
     docs, index = [], []
     for i, task in enumerate(tasks):
         data = task.get("data") if isinstance(task, dict) else None
         text = data.get(cfg.data_key) if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip():
-            continue
-        if len(text) > settings.max_chars:
-            log.warning("task text over TRIALEX_MAX_CHARS; no prediction", extra={"task": task.get("id")})
-            continue
+            continue  # nothing to extract from: an empty prediction
+        work.limit_text(text, f"task {i} (id {task.get('id')!r})")
         lang = data.get("lang") if data.get("lang") in ("ja", "en") else "auto"
         docs.append({"id": str(task.get("id")), "text": text, "lang": lang})
         index.append(i)
     results: list[dict] = [{"result": [], "score": 0.0, "model_version": MODEL_VERSION} for _ in tasks]
     if docs:
-        engine = request.app.state.engine
-        extractor = engine.get()
-        with engine.lock:
-            extracted = list(extractor.extract_many(docs))
+        extracted = await work.run(work.extract_many, docs)
         for i, doc, res in zip(index, docs, extracted):
             results[i] = ls_prediction(result_to_record(res, doc["text"]), cfg, offsets, MODEL_VERSION)
     return {"results": results, "model_version": MODEL_VERSION}
@@ -160,49 +150,85 @@ def _as_list(x: Any) -> list:
     return x if isinstance(x, list) else [x]
 
 
-@router.post("/webhook", dependencies=[Depends(require_write)])
-def webhook(request: Request, body: dict = Body(...), offsets: Offsets = Query("utf16")) -> dict:
-    """Label Studio webhook events.  Created/updated annotations are stored as a new version
-    (spans converted from UTF-16 to code points, values from the per-region TextArea or the
-    pre-annotation); deleted ones are marked deleted.  Other events are acknowledged and ignored."""
-    action = str(body.get("action") or "")
-    store = get_store(request)
+_NO_TASK = ("the webhook payload has no task data: enable 'Send payload' on the Label Studio webhook "
+            '("task" or "tasks": {"id", "data": {...}} or a non-empty list of them)')
+
+
+def _annotations_to_store(body: dict, store: CurationStore, work: Work) -> tuple[list, LabelConfig, list]:
+    """The (annotation, task) pairs of a created/updated event, the label config, and the annotations
+    skipped (whose task is not in the payload); every check (shape, project, each task's text and
+    the limits) is done here, before anything is stored."""
     project = body.get("project")
     project_id = project.get("id") if isinstance(project, dict) else project
+    if project_id is not None and (isinstance(project_id, bool) or not isinstance(project_id, (str, int))):
+        raise HTTPException(422, "project (or project.id) must be an integer or a string")
+    check_storable(project=project_id)
+    tasks = []
+    for key in ("task", "tasks"):  # each: a task object or a non-empty list of them (bulk events)
+        if key in body:
+            sent = _as_list(body[key])
+            if not sent or not all(isinstance(t, dict) and isinstance(t.get("data"), dict) for t in sent):
+                raise HTTPException(422, _NO_TASK)
+            tasks += sent
+    if not tasks:
+        raise HTTPException(422, _NO_TASK)
+    xml = project.get("label_config") if isinstance(project, dict) else None
+    if not xml and project_id is not None:
+        xml = store.project_config(project_id)
+    try:
+        cfg = parse_label_config(xml) if isinstance(xml, str) and xml else LabelConfig()
+    except LabelConfigError:
+        cfg = LabelConfig()  # labels are still mapped by name
+    for task in tasks:
+        text = task["data"].get(cfg.data_key)
+        if not isinstance(text, str):
+            raise HTTPException(422, f"task {task.get('id')!r} has no text under data[{cfg.data_key!r}]")
+        work.limit_text(text, f"the text of task {task.get('id')!r}")
+        check_storable(text=text)
+    annotations = [a for a in _as_list(body.get("annotation") or body.get("annotations")) if isinstance(a, dict)]
+    work.limit_count(len(annotations), "annotations")
+    by_id = {str(t.get("id")): t for t in tasks}
+    pairs, skipped = [], []
+    for ann in annotations:
+        task = by_id.get(str(ann.get("task"))) or (tasks[0] if len(tasks) == 1 else None)
+        if task is None:  # reported (and logged); the other annotations of a bulk event are stored
+            skipped.append({"annotation": ann.get("id"), "reason": f"its task {ann.get('task')!r} is not among the "
+                                                                  f"{len(tasks)} tasks of the payload"})
+        else:
+            pairs.append((ann, task))
+    if skipped:
+        log.warning("webhook annotations skipped", extra={"skipped": len(skipped)})
+    return pairs, cfg, skipped
+
+
+@router.post("/webhook", responses=errors(400, 401, 403, 409, 413, 422, 503), **write_access())
+def webhook(request: Request, event: WebhookEvent, offsets: Offsets = Query("utf16"),
+            work: Work = Depends(get_work)) -> dict:
+    """Label Studio webhook events.  Created/updated annotations are stored as a new version
+    (spans converted from UTF-16 to code points, values from the per-region TextArea or the
+    pre-annotation); deleted ones are marked deleted.  Other events are acknowledged and ignored.
+    The limits of /v1/extract/batch apply: at most TRIALEX_MAX_BATCH annotations, each task's text
+    non-blank (422) and at most TRIALEX_MAX_CHARS characters (413); nothing is stored unless the whole
+    payload passes.  An annotation whose task is not in the payload is reported under "skipped"."""
+    body = event.model_dump(exclude_unset=True)  # only the keys sent
+    action = str(body.get("action") or "")
+    store = get_store(request)
     if action in ("ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED"):
-        xml = project.get("label_config") if isinstance(project, dict) else None
-        if not xml and isinstance(project_id, (str, int)):
-            xml = store.project_config(project_id)
-        try:
-            cfg = parse_label_config(xml) if xml else LabelConfig()
-        except LabelConfigError:
-            cfg = LabelConfig()  # labels are still mapped by name
-        annotations = _as_list(body.get("annotation") or body.get("annotations"))
-        tasks = [t for t in _as_list(body.get("task") or body.get("tasks")) if isinstance(t, dict)]
-        by_id = {str(t.get("id")): t for t in tasks}
-        stored = []
-        for ann in annotations:
-            if not isinstance(ann, dict):
-                continue
-            task = by_id.get(str(ann.get("task"))) or (tasks[0] if len(tasks) == 1 else None)
-            if task is None or not isinstance(task.get("data"), dict):
-                raise HTTPException(422, "the webhook payload has no task data: enable 'Send payload' on the "
-                                         "Label Studio webhook")
-            try:
-                stored.append(ingest_ls_annotation(
-                    store, task, ann, cfg, action="created" if action != "ANNOTATION_UPDATED" else "updated",
-                    project=project_id, offsets=offsets, extract=_extract_fn(request), model_version=MODEL_VERSION,
-                    raw={"action": action, "annotation": ann, "task_id": task.get("id"), "project": project_id}))
-            except DocumentConflict as exc:
-                raise HTTPException(409, str(exc)) from None
-            except ValueError as exc:
-                raise HTTPException(422, str(exc)) from None
-        return {"status": "stored", "action": action, "stored": stored}
+        pairs, cfg, skipped = _annotations_to_store(body, store, work)
+        project = body.get("project")
+        project_id = project.get("id") if isinstance(project, dict) else project
+        stored = [ingest_ls_annotation(
+            store, task, ann, cfg, action="created" if action != "ANNOTATION_UPDATED" else "updated",
+            project=project_id, offsets=offsets, extract=work.extract, model_version=MODEL_VERSION,
+            raw={"action": action, "annotation": ann, "task_id": task.get("id"), "project": project_id})
+            for ann, task in pairs]
+        return {"status": "stored", "action": action, "stored": stored, **({"skipped": skipped} if skipped else {})}
     if action in ("ANNOTATION_DELETED", "ANNOTATIONS_DELETED"):
         ids = [a.get("id") for a in _as_list(body.get("annotations") or body.get("annotation"))
                if isinstance(a, dict) and isinstance(a.get("id"), (str, int))]
         if isinstance(body.get("id"), (str, int)):
             ids.append(body["id"])
+        work.limit_count(len(ids), "annotations")
         marked, unknown = [], []
         for aid in ids:
             row = store.delete_correction(str(aid), source="label-studio", raw={"action": action, "id": aid})
@@ -213,41 +239,57 @@ def webhook(request: Request, body: dict = Body(...), offsets: Offsets = Query("
 
 # --------------------------------------------------------------------------- HTML view
 
-def _view_page(request: Request, text: str | None, lang: str, doc_id: str | None, doc: str | None,
-               source: str) -> HTMLResponse:
-    if doc is not None:
-        require_store_access(request)
-        store = get_store(request)
-        records = store.curated([doc]) if source == "corrections" else store.extracted([doc])
-        if not records:
-            raise HTTPException(404, f"no {source} stored for document {doc!r}")
-        rec = records[0]
-        sub = f"{source} · version {rec.get('version')} · corrects {rec.get('model_version')}" \
-            if source == "corrections" else f"extractions · {rec.get('model_version')}"
-        return HTMLResponse(render_record(rec, subtitle=sub))
-    if text is None or not text.strip():
-        raise HTTPException(422, "give text (or doc, a stored document key)")
-    settings = request.app.state.settings
-    if len(text) > settings.max_chars:
-        raise HTTPException(413, f"text has {len(text)} characters; the limit is {settings.max_chars}")
-    engine = request.app.state.engine
-    extractor = engine.get()
-    with engine.lock:
-        result = extractor.extract(text, lang, doc_id)
-    return HTMLResponse(render_record(result_to_record(result, text)))
+_FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trialex view</title></head>
+<body><h1>trialex</h1><form method="get" action="/v1/view">
+<p><textarea name="text" rows="12" cols="100" required placeholder="An abstract (Japanese or English)"></textarea></p>
+<p><select name="lang"><option>auto</option><option>ja</option><option>en</option></select>
+<button type="submit">Extract</button></p></form>
+<p>Or <code>?doc=KEY</code>: a document of the curation store (needs the API key).</p></body></html>"""
 
 
-@view_router.get("/v1/view", response_class=HTMLResponse, dependencies=[Depends(require_read)])
-def view_get(request: Request, text: str | None = Query(None, description="text to extract from and show"),
-             lang: Literal["auto", "ja", "en"] = "auto", id: str | None = None,
-             doc: str | None = Query(None, description="a document key of the curation store"),
-             source: Literal["corrections", "extractions"] = "corrections") -> HTMLResponse:
+def _stored_page(request: Request, doc: str, source: str) -> HTMLResponse:
+    require_store_access(request)
+    store = get_store(request)
+    records = store.curated([doc]) if source == "corrections" else store.extracted([doc])
+    if not records:
+        raise HTTPException(404, f"no {source} stored for document {doc!r}")
+    rec = records[0]
+    sub = f"{source} · version {rec.get('version')} · corrects {rec.get('model_version')}" \
+        if source == "corrections" else f"extractions · {rec.get('model_version')}"
+    return HTMLResponse(render_record(rec, subtitle=sub))
+
+
+async def _text_page(work: Work, text: str, lang: str, doc_id: str | None) -> HTMLResponse:
+    work.limit([text])
+
+    def page() -> str:
+        return render_record(result_to_record(work.extract(text, lang, doc_id), text))
+
+    return HTMLResponse(await work.run(page))
+
+
+@view_router.get("/v1/view", response_class=HTMLResponse, responses=errors(401, 403, 404, 413, 422, 503),
+                 **read_access(store_parameters=True))
+async def view_get(request: Request,
+                   text: str | None = Query(None, description="text to extract from and show (not blank)",
+                                            min_length=1, pattern=NOT_BLANK),
+                   lang: Literal["auto", "ja", "en"] = "auto", id: str | None = Query(None, max_length=512),
+                   doc: str | None = Query(None, description="a document key of the curation store (needs the "
+                                           "key)", min_length=1),
+                   source: Literal["corrections", "extractions"] = "corrections",
+                   work: Work = Depends(get_work)) -> HTMLResponse:
     """The five kinds highlighted in one document, as an HTML page: of ``text`` (extracted now)
-    or of a stored document (``doc``: its curated version, or its latest extraction)."""
-    return _view_page(request, text, lang, id, doc, source)
+    or of a stored document (``doc``: its curated version, or its latest extraction).  With
+    neither, a form to paste a text into."""
+    if doc is not None:
+        return await run_in_threadpool(_stored_page, request, doc, source)
+    if text is None:
+        return HTMLResponse(_FORM)
+    return await _text_page(work, text, lang, id)
 
 
-@view_router.post("/v1/view", response_class=HTMLResponse, dependencies=[Depends(require_read)])
-def view_post(request: Request, req: ExtractRequest) -> HTMLResponse:
+@view_router.post("/v1/view", response_class=HTMLResponse, responses=errors(400, 401, 403, 413, 422, 503),
+                  **read_access())
+async def view_post(req: ExtractRequest, work: Work = Depends(get_work)) -> HTMLResponse:
     """As GET /v1/view, with the text in the JSON body ({"text", "lang", "id"})."""
-    return _view_page(request, req.text, req.lang, req.id, None, "corrections")
+    return await _text_page(work, req.text, req.lang, req.id)

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 Lang = Literal["auto", "ja", "en"]
+
+
+def _not_blank_pattern() -> str:
+    """A JSON Schema pattern (ECMA-262, searched) for "has a character Python's str.strip() keeps":
+    the whitespace set spelled out, since ECMA's \\s differs from Python's (U+001C-U+001F, U+0085,
+    U+FEFF)."""
+    spaces = [c for c in range(0x3001) if chr(c).isspace()]
+    ranges, start = [], spaces[0]
+    for prev, cur in zip(spaces, spaces[1:] + [None]):
+        if cur != prev + 1:
+            ranges.append(f"\\u{start:04x}" + (f"-\\u{prev:04x}" if prev > start else ""))
+            start = cur
+    return "[^" + "".join(ranges) + "]"
+
+
+NOT_BLANK = _not_blank_pattern()  # the validators below check the same with str.strip()
 
 JA_EXAMPLE = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。MMF は 1 日 3,000mg を投与した。"
 EN_EXAMPLE = ("A total of 370 patients were randomized to mycophenolate mofetil (MMF, 3 g/day) or IV "
@@ -22,7 +38,12 @@ class ExtractRequest(BaseModel):
             {"id": "en-1", "lang": "auto", "text": EN_EXAMPLE},
         ]},
     )
-    text: str = Field(..., description="The abstract, exactly as offsets should refer to it.")
+    # minLength and pattern are published in the schema; the validator below enforces both with
+    # its own message (pydantic's min_length error would come first and say less).
+    text: str = Field(..., description="The abstract, exactly as offsets should refer to it: at least one "
+                      "character that is not whitespace; at most TRIALEX_MAX_CHARS characters (maxLength "
+                      "in the published schema; longer texts get 413).",
+                      json_schema_extra={"minLength": 1, "pattern": NOT_BLANK})
     lang: Lang = Field("auto", description="'auto' detects Japanese script; 'ja' or 'en' force a pipeline.")
     id: str | None = Field(None, max_length=512, description="Echoed back in the result.")
 
@@ -122,3 +143,137 @@ class ExtractResult(BaseModel):
 
 class BatchResult(BaseModel):
     results: list[ExtractResult]
+
+
+# --------------------------------------------------------------------------- errors
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int] = Field(..., description="Where: body/query and the path of the field.")
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error of the API: ``{"detail": ...}``."""
+
+    detail: str | list[ValidationIssue] = Field(
+        ..., description="What was wrong, in words; for a request that does not have the documented shape, "
+                         "one entry per field.")
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON encoded as UTF-8.",
+    401: "The API key is missing: send X-API-Key: KEY, Authorization: Bearer KEY (or Token KEY), or HTTP "
+         "Basic with the key as password.",
+    403: "Wrong API key; or a write endpoint while no TRIALEX_API_KEY is configured.",
+    404: "Nothing is stored for that document.",
+    409: "The document key is already stored with a different text.",
+    413: "Over a limit: a body over TRIALEX_MAX_BODY_BYTES, more than TRIALEX_MAX_BATCH documents or tasks, "
+         "or a text over TRIALEX_MAX_CHARS.",
+    422: "The request does not have the documented shape, or a text is blank, holds an unpaired surrogate or a "
+         "NUL character, or a number is out of range.",
+    503: "The models are still loading, or the extraction did not finish within TRIALEX_MAX_SECONDS (or the "
+         "request waited that long for its turn). Retry after the Retry-After seconds.",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route: each error status it can return, with its body model."""
+    return {code: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[code],
+                   **({"headers": _RETRY_AFTER} if code == 503 else {})} for code in codes}
+
+
+class ReadyBody(BaseModel):
+    status: Literal["ready", "loading", "failed"]
+    model_version: str | None = None
+    error: str | None = None
+
+
+class HealthBody(BaseModel):
+    status: Literal["ok"]
+
+
+# --------------------------------------------------------------------------- Label Studio
+
+LabelConfigXML = Annotated[str, Field(
+    min_length=1,
+    description="A Label Studio labelling config (XML, as in models/label_studio/config.xml); one that does "
+                "not parse, or has no Labels, gets 422.",
+    json_schema_extra={"format": "label-studio-config"})]
+# Strings the store keeps in text columns: no NUL character (PostgreSQL cannot hold one).
+StoredStr = Annotated[StrictStr, Field(pattern=r"^[^\x00]*$")]
+ProjectId = StoredStr | StrictInt
+
+
+class PredictRequest(BaseModel):
+    """What Label Studio posts to its ML backend's /predict (other fields are accepted and ignored)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "tasks": [{"id": 1, "data": {"text": JA_EXAMPLE}}, {"id": 2, "data": {"text": EN_EXAMPLE}}],
+        "project": "1.1700000000"}]})
+    tasks: list[Any] = Field(..., description='Tasks {"id", "data": {"text": ...}} (the data key is the one '
+                             "the label config's <Text value=\"$key\"> names); at most TRIALEX_MAX_BATCH, each "
+                             "text at most TRIALEX_MAX_CHARS characters (413). A task without a text gets an "
+                             "empty prediction.")
+    label_config: LabelConfigXML | None = None
+    project: ProjectId | None = Field(None, description="Label Studio's project (\"id.timestamp\"): its config "
+                                      "stored by /setup is used when no label_config is sent.")
+
+
+class PredictResponse(BaseModel):
+    results: list[dict[str, Any]] = Field(..., description="One prediction per task, in order.")
+    model_version: str
+
+
+class SetupRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    project: ProjectId | None = None
+    label_config: LabelConfigXML | None = Field(None, validation_alias=AliasChoices("schema", "label_config"),
+                                                serialization_alias="schema")
+    hostname: StoredStr | None = None
+    access_token: str | None = Field(None, description="Accepted and never stored.")
+
+
+class ValidateRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    config: LabelConfigXML = Field(..., validation_alias=AliasChoices("config", "label_config"))
+
+
+_STORED_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_CREATED"]
+_NO_NUL = {"pattern": "^[^\\x00]*$"}
+_TASK = {"type": "object", "required": ["data"], "properties": {
+    "data": {"type": "object", "required": ["text"], "properties": {
+        "text": {"type": "string", "minLength": 1, "allOf": [{"pattern": NOT_BLANK}, _NO_NUL],
+                 "description": "The text (under the key the label config names; 'text' by default); at "
+                                "most TRIALEX_MAX_CHARS characters (413)."}}}}}
+# Stored actions need the task or tasks (Label Studio's "Send payload"), each with its text.
+_STORED_NEEDS_TASK = {
+    "if": {"required": ["action"], "properties": {"action": {"enum": _STORED_ACTIONS}}},
+    "then": {"anyOf": [{"required": ["task"]}, {"required": ["tasks"]}], "properties": {
+        "task": {"anyOf": [_TASK, {"type": "array", "minItems": 1, "items": _TASK}]},
+        "tasks": {"anyOf": [_TASK, {"type": "array", "minItems": 1, "items": _TASK}]},
+        "project": {"anyOf": [{"type": ["integer", "string", "null"], **_NO_NUL}, {"type": "object", "properties": {
+            "id": {"type": ["integer", "string", "null"], **_NO_NUL}}}]}}},
+}
+
+
+class WebhookEvent(BaseModel):
+    """A Label Studio webhook payload ("Send payload" on).  ANNOTATION_CREATED, ANNOTATION_UPDATED and
+    ANNOTATIONS_CREATED are stored (they need the task and its text: 422 without); ANNOTATION(S)_DELETED
+    mark deleted; other actions are acknowledged and ignored."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={**_STORED_NEEDS_TASK, "examples": [{
+        "action": "ANNOTATION_CREATED",
+        "annotation": {"id": 1, "task": 1, "result": [
+            {"id": "r1", "from_name": "label", "to_name": "text", "type": "labels",
+             "value": {"start": 0, "end": 3, "text": "MMF", "labels": ["Drug"]}}]},
+        "task": {"id": 1, "data": {"text": JA_EXAMPLE, "doc_id": "ja-example-1"}},
+        "project": {"id": 1}}]})
+    action: str | None = None
+    annotation: Any = None
+    annotations: Any = None
+    task: Any = None
+    tasks: Any = None
+    project: Any = None
+    id: Any = None

@@ -194,7 +194,7 @@ def cmd_preannotate(args: argparse.Namespace) -> int:
 
 def cmd_import_ls(args: argparse.Namespace) -> int:
     """A Label Studio JSON export (tasks with their annotations) into the store as corrections."""
-    from .store import ingest_ls_annotation
+    from .store import InvalidInput, ingest_ls_annotation
 
     tasks = json.loads(Path(args.export).read_text(encoding="utf-8"))
     if isinstance(tasks, dict):
@@ -208,18 +208,25 @@ def cmd_import_ls(args: argparse.Namespace) -> int:
         extractor = Extractor()
         extract = lambda text: extractor.extract(text, "auto")  # noqa: E731
     n = new = 0
-    warnings = []
+    warnings, errors = [], []
     for task in tasks:
         for ann in task.get("annotations") or []:
-            res = ingest_ls_annotation(store, task, ann, cfg, action="imported", project=args.project,
-                                       offsets=args.offsets, extract=extract)
+            try:
+                res = ingest_ls_annotation(store, task, ann, cfg, action="imported", project=args.project,
+                                           offsets=args.offsets, extract=extract)
+            except InvalidInput as exc:  # what the store cannot hold (NUL, numbers out of range, ...)
+                errors.append(f"task {task.get('id')!r}, annotation {ann.get('id')!r}: {exc}")
+                continue
             n += 1
             new += not res["unchanged"]
             warnings += res["warnings"]
     for w in warnings:
         print("warning:", w, file=sys.stderr)
-    print(f"imported {n} annotations ({new} new versions)", file=sys.stderr)
-    return 0
+    for e in errors:
+        print("error:", e, file=sys.stderr)
+    print(f"imported {n} annotations ({new} new versions)" + (f"; {len(errors)} refused" if errors else ""),
+          file=sys.stderr)
+    return 3 if errors else 0
 
 
 def register(sub) -> None:

@@ -363,3 +363,18 @@ def test_a_20_mb_body_gets_a_413_that_urllib_and_httpx_read(extractor):
         r = httpx.post(f"{url}/v1/extract", content=chunks(), headers={"Content-Type": "application/json"}, timeout=60)
         assert_json_error(r, 413, "TRIALEX_MAX_BODY_BYTES")
         assert httpx.post(f"{url}/v1/extract", json={"text": EN}, timeout=30).status_code == 200
+
+
+def test_import_ls_reports_what_the_store_refuses(tmp_path, capsys):
+    from trialex import cli
+    from trialex.store import CurationStore
+
+    export = [{"id": 1, "data": {"text": EN, "doc_id": "ok-1"}, "annotations": [{"id": 11, "result": []}]},
+              {"id": 2, "data": {"text": EN, "doc_id": "bad\x00"}, "annotations": [{"id": 12, "result": []}]}]
+    (tmp_path / "export.json").write_text(json.dumps(export), encoding="utf-8")
+    db = str(tmp_path / "c.sqlite3")
+    assert cli.main(["curation", "import-ls", str(tmp_path / "export.json"), "--db", db, "--no-extract"]) == 3
+    assert "NUL character" in capsys.readouterr().err
+    store = CurationStore(db)
+    assert [d["key"] for d in store.documents()] == ["ok-1"]
+    store.close()
