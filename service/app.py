@@ -14,21 +14,26 @@ import threading
 import time
 import uuid
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trialex.pipelines.pipeline import MODEL_VERSION, Extractor
 from trialex.store import DocumentConflict, InvalidInput
+from trialex.table import MEDIA_TYPES as TABLE_MEDIA, WRITERS as TABLE_WRITERS, table
 
 from .auth import ACCESS_EXTENSION, SECURITY_SCHEMES, read_access, security_of
 from .config import Settings
 from .logging_config import configure_logging
-from .schemas import (BatchRequest, BatchResult, ExtractRequest, ExtractResult, HealthBody, ReadyBody, errors)
+from .schemas import (BatchRequest, BatchResult, ExtractRequest, ExtractResult, HealthBody, ReadyBody, TableRequest,
+                      errors)
 from .work import RETRY_AFTER_SECONDS, ExtractionTimeout, Work, get_work
 
 log = logging.getLogger("trialex.service")
@@ -38,6 +43,9 @@ log = logging.getLogger("trialex.service")
 # curl without Expect) then see the 413 instead of a connection reset.  Beyond it the 413 goes out
 # at once with "Connection: close".
 DRAIN_BYTES = 64 * 1024 * 1024
+
+
+STATIC = Path(__file__).parent / "static"  # the curator page
 
 
 class Engine:
@@ -263,7 +271,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.post("/v1/extract", response_model=ExtractResult, response_model_exclude_unset=True, tags=["extract"],
               responses=errors(400, 401, 403, 413, 422, 503), **read_access())
     async def extract(req: ExtractRequest, work: Work = Depends(get_work)) -> dict:
-        """Extract the five kinds from one abstract."""
+        """Extract the six kinds from one abstract, with its arms and consistency checks."""
         work.limit([req.text])
         return await work.run(work.extract, req.text, req.lang, req.id)
 
@@ -273,6 +281,26 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         """Extract from several abstracts (run through nlp.pipe); results in input order."""
         work.limit([d.text for d in req.documents])
         return {"results": await work.run(work.extract_many, [d.model_dump() for d in req.documents])}
+
+    @app.post("/v1/table", tags=["extract"], responses={
+        **errors(400, 401, 403, 413, 422, 503),
+        200: {"description": "The evidence table: one row per arm × outcome, each cell with its spans.",
+              "content": {media: {} for media in TABLE_MEDIA.values()}}}, **read_access())
+    async def evidence_table(req: TableRequest, format: Literal["csv", "xlsx", "json"] = "json",
+                             work: Work = Depends(get_work)) -> Response:
+        """The evidence table of the documents (?format=csv|xlsx|json)."""
+        work.limit([d.text for d in req.documents])
+        results = await work.run(work.extract_many, [d.model_dump() for d in req.documents])
+        body = TABLE_WRITERS[format](table(results))
+        headers = {"Content-Disposition": f'attachment; filename="evidence-table.{format}"'} if format != "json" else {}
+        return Response(body, media_type=TABLE_MEDIA[format], headers=headers)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        """The curator page (service/static/index.html)."""
+        return FileResponse(STATIC / "index.html", media_type="text/html")
 
     fastapi_openapi = app.openapi
 

@@ -129,6 +129,36 @@ class PValue(Span):
     threshold: bool | None = None
 
 
+class Effect(Span):
+    measure: Literal["HR", "OR", "RR", "RD", "MD", "SMD", "IRR"]
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_level: float | None = None
+    p_value: int | None = Field(None, description="Index into p_values of the p value the text ties to it.")
+
+
+class ArmResult(BaseModel):
+    outcome: str | None = None
+    response_rate: int = Field(..., description="Index into response_rates.")
+
+
+class Arm(BaseModel):
+    label: str = Field(..., description="The arm as written (\"MMF 群\", \"the placebo group\").")
+    drugs: list[int] = Field(..., description="Indices into drugs.")
+    doses: list[int] = Field(..., description="Indices into doses.")
+    n: int | None = Field(None, description="Index into trial_sizes.")
+    results: list[ArmResult]
+    effects: list[int] | None = Field(None, description="Indices into effects (comparisons reported with this arm).")
+    p_values: list[int] | None = Field(None, description="Indices into p_values.")
+
+
+class Check(BaseModel):
+    check: Literal["percent_mismatch", "arm_sum", "percent_over_100", "ci_excludes_value", "p_ci_conflict"]
+    message: str
+    spans: list[list[int]]
+
+
 class ExtractResult(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     id: str | None
@@ -138,11 +168,19 @@ class ExtractResult(BaseModel):
     trial_sizes: list[TrialSize]
     response_rates: list[ResponseRate]
     p_values: list[PValue]
+    effects: list[Effect] = []
+    arms: list[Arm] = []
+    checks: list[Check] = []
     meta: dict
 
 
 class BatchResult(BaseModel):
     results: list[ExtractResult]
+
+
+class TableRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    documents: list[ExtractRequest] = Field(..., min_length=1, description="The documents of the evidence table.")
 
 
 # --------------------------------------------------------------------------- errors
