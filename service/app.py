@@ -170,6 +170,7 @@ def _publish(schema: dict, settings: Settings) -> dict:
     models["ExtractRequest"]["properties"]["text"]["maxLength"] = settings.max_chars
     models["BatchRequest"]["properties"]["documents"]["maxItems"] = settings.max_batch
     models["PredictRequest"]["properties"]["tasks"]["maxItems"] = settings.max_batch
+    models["TableRequest"]["properties"]["documents"]["maxItems"] = settings.max_batch
     comps["securitySchemes"] = SECURITY_SCHEMES
     for item in schema["paths"].values():
         for op in item.values():

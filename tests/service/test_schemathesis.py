@@ -55,4 +55,4 @@ def test_schemathesis_all_checks_find_nothing(extractor, tmp_path):
     assert summary.group(1) == summary.group(2) and int(summary.group(1)) > 500, summary.group(0)
     for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
         assert re.search(rf"✅\s+{phase}", out), (phase, out[-3000:])
-    assert re.search(r"Operations:\s+14 selected / 14 total", out), out[:1500]
+    assert re.search(r"Operations:\s+15 selected / 15 total", out), out[:1500]
