@@ -69,7 +69,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from trialex.evaluation import evaluate_sets, load_gold, read_sets, score_gold
     from trialex.pipelines.pipeline import Extractor
 
-    extractor = Extractor()
+    extractor = Extractor(decisions=not args.rules_only)
     shared = Path(args.shared)
     if not args.gold:
         rows = evaluate_sets(extractor, read_sets(Path(args.sets)), shared)
@@ -133,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--kind", choices=["drug", "dose", "trial_size", "response_rate", "p_value"],
                    help="with --errors: only this kind")
     v.add_argument("--json", action="store_true", help="print the scores as JSON")
+    v.add_argument("--rules-only", action="store_true",
+                   help="score the rule path alone (the fallback without the trained models of models/decisions/)")
     v.add_argument("--shared", default="../shared",
                    help="where the shared corpora are, for stand-off gold without text (default ../shared)")
     v.set_defaults(func=cmd_evaluate)
