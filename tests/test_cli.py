@@ -56,3 +56,11 @@ def test_evaluate_without_a_file_prints_every_set_with_its_role_test_first(tmp_p
     rows = run("evaluate", "--sets", str(tmp_path / "sets.json")).stdout.splitlines()
     assert [r.split()[:2] for r in rows[1:]] == [["b.jsonl", "test"], ["c.jsonl", "dev"], ["a.jsonl", "train"]]
     assert "not built yet" in rows[2] and rows[1].split()[3] == "1"
+
+
+def test_version_and_python_dash_m():
+    from trialex import __version__
+
+    out = subprocess.run([sys.executable, "-m", "trialex", "--version"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120, check=True).stdout
+    assert out.strip() == f"trialex {__version__}" and __version__[0].isdigit()

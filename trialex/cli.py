@@ -107,7 +107,10 @@ def _sets_table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from trialex import __version__
+
     p = argparse.ArgumentParser(prog="trialex", description=__doc__)
+    p.add_argument("--version", action="version", version=f"trialex {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", help="run the HTTP API")
