@@ -56,23 +56,41 @@ def build_arms(result: dict, text: str) -> list[dict]:
     if whole:
         keys = [""]
     bounds = _sentence_bounds(text)
+    # each list is read once, grouped by drug name / arm (not once per arm)
+    drugs_named: dict = {}
+    for i, d in enumerate(drugs):
+        if not d.get("class") and d.get("name"):
+            drugs_named.setdefault(d["name"], []).append(i)
+    doses_of: dict = {}
+    for i, d in enumerate(doses):
+        doses_of.setdefault(d.get("drug"), []).append(i)
+    first_named: dict = {}
+    for m in named:
+        first_named.setdefault(m.get("arm"), m)
+    arm_size: dict = {}
+    for i, s in enumerate(sizes):
+        if s.get("scope") == "arm":
+            arm_size.setdefault(s.get("arm"), i)
+    rates_of: dict = {}
+    for i, r in enumerate(rates):
+        rates_of.setdefault(r.get("arm"), []).append(i)
     arms = []
     for key in keys:
         parts = [p.strip() for p in key.split("+")] if key else []
-        members = [i for i, d in enumerate(drugs) if not d.get("class")
-                   and (d.get("name") in parts or (whole and d.get("name")))]
-        first = next((m for m in named if m.get("arm") == key), None) if key else None
+        names = drugs_named if whole else set(parts)
+        members = sorted(i for name in names for i in drugs_named.get(name, ()))
+        first = first_named.get(key) if key else None
         arm: dict = {"label": _label(text, drugs, members, first, key) if key else "all participants",
                      "drugs": members,
-                     "doses": [i for i, d in enumerate(doses) if d.get("drug") in members]}
+                     "doses": sorted(i for m in members for i in doses_of.get(m, ()))}
         if whole:
             n = next((i for i, s in enumerate(sizes) if s.get("scope") == "total"), None)
         else:
-            n = next((i for i, s in enumerate(sizes) if s.get("scope") == "arm" and s.get("arm") == key), None)
+            n = arm_size.get(key)
         if n is not None:
             arm["n"] = n
-        arm["results"] = [{"outcome": r.get("outcome"), "response_rate": i} for i, r in enumerate(rates)
-                          if whole or r.get("arm") == key]
+        arm["results"] = [{"outcome": rates[i].get("outcome"), "response_rate": i}
+                          for i in (range(len(rates)) if whole else rates_of.get(key, ()))]
         arms.append(arm)
     _attach_comparisons(arms, result, bounds)
     return arms
@@ -82,10 +100,15 @@ def _attach_comparisons(arms: list[dict], result: dict, bounds: list[int]) -> No
     """Effects and p values in a sentence that reports a result of an arm belong to the
     comparison of the arms reported there."""
     rates = result.get("response_rates", [])
+    in_sentence: dict = {}  # kind -> sentence -> indices
+    for kind in ("effects", "p_values"):
+        for i, m in enumerate(result.get(kind, [])):
+            if not m.get("threshold"):
+                in_sentence.setdefault(kind, {}).setdefault(_sentence_of(bounds, m["start"]), []).append(i)
     for arm in arms:
         sentences = {_sentence_of(bounds, rates[r["response_rate"]]["start"]) for r in arm["results"]}
         for kind in ("effects", "p_values"):
-            idx = [i for i, m in enumerate(result.get(kind, []))
-                   if not m.get("threshold") and _sentence_of(bounds, m["start"]) in sentences]
+            found = in_sentence.get(kind, {})
+            idx = sorted(i for s in sentences for i in found.get(s, ()))
             if idx:
                 arm[kind] = idx

@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 from .base import DocState, Mention, state
 from .features import Context, candidate_features, number_features
 from .linking import nearest_arm
-from .numbers import INT, NUM, NUMBER_WORDS, parse_number, parse_number_words
+from .numbers import INT, NUM, NUMBER_WORDS, count, parse_number, parse_number_words
 from .resources import atoms, cues, model_path, trie_regex
 
 MODEL_DIR = ("decisions",)
@@ -135,7 +135,7 @@ def size_candidates(st: DocState) -> list[Candidate]:
     out: dict[tuple[int, int], Candidate] = {}
     for m in rules:
         out[(m.start, m.end)] = Candidate("trial_size", m.start, m.end, m.attrs["n"], dict(m.attrs), m)
-    found = [(m.start("num"), m.end("num"), int(parse_number(m.group("num")))) for m in _INT.finditer(text)]
+    found = [(m.start("num"), m.end("num"), count(m.group("num")) or 0) for m in _INT.finditer(text)]
     found += [(m.start("num"), m.end("num"), parse_number_words(m.group("num")) or 0) for m in _WORDS.finditer(text)
               if not m.group("num").lower() in ("one", "a")]
     for s, e, n in found:
@@ -169,7 +169,9 @@ def rate_candidates(st: DocState) -> list[Candidate]:
             continue
         out.setdefault((m.start(), m.end()), Candidate("response_rate", m.start(), m.end(), v, {"percent": v}, None))
     for m in _CELL_PAIR.finditer(text):
-        v, x, y = parse_number(m.group("num")), parse_number(m.group("x")), parse_number(m.group("y"))
+        v, x, y = parse_number(m.group("num")), count(m.group("x")), count(m.group("y"))
+        if x is None or y is None:
+            continue  # a 400-digit "count"
         if 0 <= v <= 100 and 0 <= x <= y and y > 0 and not _rule_at(st, "response_rate", m.start(), m.end("num")):
             out.setdefault((m.start(), m.end("num")), Candidate(
                 "response_rate", m.start(), m.end("num"), v,
@@ -182,8 +184,10 @@ def rate_candidates(st: DocState) -> list[Candidate]:
             if 0 <= v <= 100 and not _rule_at(st, "response_rate", s, e):
                 out.setdefault((s, e), Candidate("response_rate", s, e, v, {"percent": v}, None))
     for m in _PAIR.finditer(text):
-        x = parse_number(m.group("x") or m.group("x2"))
-        y = parse_number(m.group("y") or m.group("y2"))
+        x = count(m.group("x") or m.group("x2"))
+        y = count(m.group("y") or m.group("y2"))
+        if x is None or y is None:
+            continue
         if not 0 <= x <= y or y == 0 or _PCT_NEAR.match(text, m.end()) or _rule_at(st, "response_rate", m.start(), m.end()):
             continue
         if not _free(st, m.start(), m.end(), "p_value", "dose"):
@@ -233,16 +237,13 @@ class Decisions:
         return doc
 
     def _replace(self, st: DocState, kind: str, kept: list[tuple[int, int, dict]]) -> None:
-        st.mentions[kind] = []
-        if hasattr(st, "_index"):  # the position index of base.DocState
-            from .base import _Index
-            st._index[kind] = _Index()
+        st.clear(kind)
         for s, e, attrs in sorted(kept, key=lambda k: k[0]):
             st.add(kind, s, e, **attrs)
 
     def _sizes(self, st: DocState, ctx: Context, model: LinearModel) -> None:
         kept = []
-        for c in st.checked(size_candidates(st)) if hasattr(st, "checked") else size_candidates(st):
+        for c in st.checked(size_candidates(st)):
             label = model.decide(features(ctx, c), rule=c.rule is not None)
             if label == "none":
                 continue
@@ -259,7 +260,7 @@ class Decisions:
         from .response_rates import _outcome
 
         kept = []
-        for c in st.checked(rate_candidates(st)) if hasattr(st, "checked") else rate_candidates(st):
+        for c in st.checked(rate_candidates(st)):
             if model.decide(features(ctx, c), rule=c.rule is not None) == "none":
                 continue
             attrs = dict(c.attrs)

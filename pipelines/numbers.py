@@ -39,10 +39,15 @@ NUMBER_WORDS = (
 )
 
 
+# "1.2×10-5", "10-4"; the mantissa written so that a long digit run is read once, not split
+# every possible way (a 20,000-digit "number" took seconds)
+_POWER_OF_TEN = re.compile(r"(?:(\d+(?:\.\d+)?|\.\d+)[×xX*])?10\^?(-\d+)")
+
+
 def parse_number(s: str) -> float:
     """Parse a numeric string matched by NUM or NUM_SCI."""
     s = s.replace("·", ".").replace(",", "").replace(" ", "")
-    m = re.fullmatch(r"(?:(\d*\.?\d+)[×xX*])?10\^?(-\d+)", s)
+    m = _POWER_OF_TEN.fullmatch(s)
     if m:
         mant = float(m.group(1)) if m.group(1) else 1.0
         return mant * 10.0 ** int(m.group(2))

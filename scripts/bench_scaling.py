@@ -10,6 +10,7 @@ the lengths >= ``--fit-from`` (1.0 = linear, 2.0 = quadratic).
 
     python scripts/bench_scaling.py                      # all families, 1k-200k
     python scripts/bench_scaling.py --families ones,p_eq --lengths 20000,40000
+    python scripts/bench_scaling.py --rules              # the rule path alone
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lengths", default=",".join(map(str, LENGTHS)))
     ap.add_argument("--repeat", type=int, default=1, help="runs per point, best kept (default 1)")
     ap.add_argument("--fit-from", type=int, default=10_000, help="fit the slope on lengths >= this")
+    ap.add_argument("--rules", action="store_true", help="the rule path alone (no trained decisions)")
     ap.add_argument("--cap", type=float, default=120.0,
                     help="skip a family's longer lengths once one run took more than this many seconds")
     args = ap.parse_args(argv)
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     fams = families()
     names = args.families.split(",") if args.families else list(fams)
     lengths = [int(x) for x in args.lengths.split(",")]
-    extractor = Extractor()
+    extractor = Extractor(decisions=not args.rules)
     extractor.extract("warm-up: MMF 1 g/日、185 例中 104 例（56.2%）、P=0.01", "auto")
     print(f"{'family':<22}{'length':>9}{'seconds':>10}{'s per 1k':>10}")
     slopes = {}

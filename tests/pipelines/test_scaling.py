@@ -4,8 +4,9 @@ budget stops a pathological one (docs/deployment.md, "Time against input length"
 The scaling tests measure CPU time of this process (best of 3, garbage collector off) at
 10,000 and 40,000 characters: a linear extractor takes 4x, a quadratic one 16x; the bound
 is 6x, generous against noise on a busy machine (CI shares 2 cores) yet far below quadratic.
-Before the linear rewrite these families went from 2.1x (n = 5) to 4.0x ("1" × N, "P=0.01, "
-× N) for a mere doubling.  Both the rule path and the default pipeline (with the trained
+Before the linear rewrite eight of these families failed even a doubling (20k → 40k), from
+2.9x ("1" × N: 33 s → 98 s) to 4.0x ("P=0.01, " × N, "ＭＭＦ 1 g/日、" × N); "outcomes" was cubic
+(99 s at 20k).  Both the rule path and the default pipeline (with the trained
 decisions, which add candidates and features) are measured.
 """
 
@@ -56,20 +57,30 @@ def pipeline(request, extractor, learned):
     return extractor if request.param == "rules" else learned
 
 
+def growth(extractor, text: str) -> tuple[float, float, float]:
+    """(time for the whole text / time for its first quarter, the two times); measured again
+    once if over the bound, as a busy machine can slow one measurement (16x stays 16x)."""
+    best = (float("inf"), 0.0, 0.0)
+    for _ in range(2):
+        small = cpu_seconds(extractor, text[:len(text) // 4])
+        large = cpu_seconds(extractor, text)
+        best = min(best, (large / small, small, large))
+        if best[0] <= 6:
+            break
+    return best
+
+
 @pytest.mark.parametrize("family", sorted(UNITS))
 def test_four_times_the_text_takes_about_four_times_the_time(pipeline, family):
-    unit = UNITS[family]
-    small = cpu_seconds(pipeline, repeat(unit, 10_000))
-    large = cpu_seconds(pipeline, repeat(unit, 40_000))
-    assert large <= 6 * small, f"{family}: {small:.3f} s at 10k, {large:.3f} s at 40k ({large / small:.1f}x)"
+    ratio, small, large = growth(pipeline, repeat(UNITS[family], 40_000))
+    assert ratio <= 6, f"{family}: {small:.3f} s at 10k, {large:.3f} s at 40k ({ratio:.1f}x)"
 
 
 def test_random_digits_and_punctuation_scale(pipeline):
     rng = random.Random(7)
     text = "".join(rng.choice("0123456789.,;:%()/=<>- ") for _ in range(40_000))
-    small = cpu_seconds(pipeline, text[:10_000])
-    large = cpu_seconds(pipeline, text)
-    assert large <= 6 * small, (small, large)
+    ratio, small, large = growth(pipeline, text)
+    assert ratio <= 6, (small, large)
 
 
 def test_long_sentences_are_cut_and_normal_ones_kept():

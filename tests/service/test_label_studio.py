@@ -269,7 +269,7 @@ def test_loop_webhook_to_exports_to_evaluate(app_store, tmp_path, monkeypatch, c
     assert client.post("/label-studio/webhook", json=hook, headers={"X-API-Key": KEY}).status_code == 200
 
     from trialex import cli
-    monkeypatch.setattr("trialex.pipelines.pipeline.Extractor", lambda: extractor)  # the loaded one, for speed
+    monkeypatch.setattr("trialex.pipelines.pipeline.Extractor", lambda **kw: extractor)  # the loaded one, for speed
     db = ["--db", store.url] + (["--schema", store.schema] if store.schema else [])
     out = {}
     for fmt, name in [("gold", "curated.jsonl"), ("prodigy", "p.jsonl"), ("doccano", "d.jsonl"),
@@ -343,7 +343,7 @@ def test_webhook_bulk_created_and_cancelled(app_store):
 def test_cli_preannotate_and_import_label_studio_export(tmp_path, monkeypatch, extractor):
     from trialex import cli
 
-    monkeypatch.setattr("trialex.pipelines.pipeline.Extractor", lambda: extractor)
+    monkeypatch.setattr("trialex.pipelines.pipeline.Extractor", lambda **kw: extractor)
     db = str(tmp_path / "cli.sqlite3")
     docs = tmp_path / "docs.jsonl"
     docs.write_text(json.dumps({"id": "ja-901", "lang": "ja", "text": JA}, ensure_ascii=False) + "\n", encoding="utf-8")
