@@ -40,13 +40,21 @@ _FOLD_PAIRS = [
     ("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"), ("ヴォ", "ボ"), ("ヴ", "ブ"),
     ("フォ", "ホ"), ("ファ", "ハ"), ("フィ", "ヒ"), ("フェ", "ヘ"),
     ("ティ", "チ"), ("ディ", "ジ"), ("ヂ", "ジ"), ("ヅ", "ズ"),
+    # Greek letters read as their katakana names ("インターフェロン β" = "インターフェロン ベータ")
+    ("α", "アルハ"), ("β", "ベタ"), ("γ", "ガンマ"), ("ω", "オメガ"),
 ]
 _FOLD_DROP = set("ー・ ")
 
 
+_FOLD_DELETE = str.maketrans("", "", "".join(_FOLD_DROP))
+_FOLD_TRIGGER = re.compile("[" + "".join(sorted({a[-1] for a, _ in _FOLD_PAIRS} | {a[0] for a, _ in _FOLD_PAIRS})) + "]")
+
+
 def ja_fold(s: str) -> str:
     """Fold Japanese spelling variants of drug names onto one key."""
-    s = "".join(c for c in s if c not in _FOLD_DROP)
+    s = s.translate(_FOLD_DELETE)
+    if not _FOLD_TRIGGER.search(s):
+        return s  # most names hold none of the letters that fold
     for a, b in _FOLD_PAIRS:
         s = s.replace(a, b)
     return s

@@ -41,7 +41,11 @@ _KATA_RUN = re.compile(r"[ァ-ヶヴ][ァ-ヶーヴ・]{2,}")
 _KATA_NAME_MAX = 64
 # name characters: katakana, kanji, and the spaces, digits and letters of names such as
 # "インスリン グラルギン" and "13 価肺炎球菌結合型ワクチン"
-_JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff0-9A-Za-z]")
+_JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff0-9A-Za-zαβγω]")
+# katakana formulation words written onto a name ("ブピバカインリポソーム", "アロエクリーム")
+_JA_FORM_SUFFIX = re.compile(r"リポソーム|クリーム|ゲル|ローション|テープ|パッチ|シロップ|カプセル|スプレー|ドライシロップ|エキス")
+# a product suffix of a name ("インターフェロン ベータ-1a", "IFN β-1a")
+_PRODUCT_SUFFIX = re.compile(r"\s?-?\s?([12][ab])(?![A-Za-z0-9])")
 # "メチルプレドニゾロン" in "コハク酸メチルプレドニゾロンナトリウム": a salt may follow the name
 _SALT_SUFFIX = re.compile(r"ナトリウム|カリウム|カルシウム|マグネシウム|水和物|塩酸塩|硫酸塩|エステル|メシル酸塩|ベシル酸塩")
 # the salt words written after a Japanese name stay in its span ("ペルヘキシリンマレイン酸塩"):
@@ -95,8 +99,22 @@ _BRAND = re.compile(r"[A-Z][A-Za-z]{2,}(?:[ \-][A-Za-z]{2,}){0,2}\s*[®™]?")
 _TRADEMARK = re.compile(r"\s*[®™]")
 _JA_SHORT = re.compile(r"[\u4e00-\u9fffァ-ヶー]{2,4}")
 _COORD_JA = re.compile(r"[、。と及又や並]|および|または|ならびに")
-_JA_FILLER = re.compile(r"[\u4e00-\u9fffァ-ヶー0-9.%％ ]{1,14}")  # no particles: "X 硝子体内注射", not "X を補給しても骨密度"
+# words of form or use between a name and its definition ("X 硝子体内注射（IVT）", "X 配合剤（OFC）"); no
+# particles, and never another noun ("トラネキサム酸 人工膝関節全置換術（TKA）")
+_JA_FILLER = re.compile(r"[\u4e00-\u9fffァ-ヶー0-9.%％ ]{0,10}?(?:注射|投与|療法|補充|補給|製剤|剤|錠|液|注|併用|単独|吸入|内服|塗布|"
+                        r"点滴|静注|カプセル|クリーム|軟膏|ゲル|パッチ|テープ)(?:\s*[\d.]+\s*[%％])?\s*")
 _DEFINED = re.compile(r"[(\[]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z][A-Za-z0-9\-/]{1,9})\s*[)\]]")
+_LATIN_AFTER_JA = re.compile(
+    r"(?P<ja>[ァ-ヶー・\u4e00-\u9fff]{3,16})[(（]\s*(?P<latin>[A-Z][a-z]{2,}(?:\s[A-Za-z][a-z]{2,}){0,2})\s*(?:[)）]|[、,]\s*以下)")
+_JA_FORM_TAIL = re.compile(r"(?:カプセル|錠|散|顆粒|エキス|軟膏|クリーム|製剤|乳剤|注射液|液)$")
+_NOT_NATURAL = re.compile(r"菌|ウイルス|症|病|炎|癌|腫|患者|試験|研究|大学|病院|学会|協会|株|民|人|者|児|地域|国|州|県|市|村|"
+                          r"濃度|値|率|量|時間|度|数|比|スコア|面積|尺度|評価|検査")
+_PATHOGEN = re.compile(r"(?:Helicobacter|Staphylococcus|Streptococcus|Escherichia|Candida|Plasmodium|Mycobacterium|"
+                       r"Pseudomonas|Clostridium|Klebsiella|Enterococcus|Salmonella|Aspergillus|Trichophyton|Malassezia|"
+                       r"Chlamydia|Mycoplasma|Legionella|Neisseria|Haemophilus|Listeria|Toxoplasma|Leishmania|Trypanosoma)\b")
+_GIVEN_JA_SENTENCE = re.compile(r"投与|補充|服用|内服|塗布|外用|使用|摂取|群|点眼|吸入|経口|administ|received|given|supplement", re.I)
+_AMOUNT_ABBR = re.compile(r"\d[\d.,]*\s*[A-Za-zμµ%/]{1,6}(?:/[A-Za-z]{1,4})?")
+_FIXED_DOSE = re.compile(r"配合|fixed[- ]dose|combination tablet|co-?formulat", re.I)
 _PLACEBO = re.compile(r"placebo|プラセボ|sham|偽薬|vehicle|基剤|対照|control|同容量|同量|same (?:volume|dose|amount)|equal volume", re.I)
 # a bracket written right after a name, skipped when looking for the words after it
 _BRACKET_AFTER = re.compile(r"\s*[(\[][^()\[\]]{1,24}[)\]]")
@@ -141,14 +159,24 @@ class DrugRecognizer:
             self._japanese(st, pending)
             self._classes(st, pending)
             if self._translit is not None:
-                self._unknown_katakana(st)
+                self._unknown_katakana(st, pending)
+            self._latin_named(st, pending)
         self._codes(st, pending)
         self._inn_stems(st)
         self._given(st, pending)
         self._abbreviations(st)
+        self._boosters(st)
         self._biosimilars(st)
         st.mentions["drug"].sort(key=lambda m: m.start)
         return doc
+
+    def _boosters(self, st: DocState) -> None:
+        """The one-letter booster of a protease inhibitor ("TPV/r", "DRV/r": r is ritonavir)."""
+        text = st.text
+        for m in _BOOSTER.finditer(text):
+            s = m.start("r")
+            if st.free(s, s + 1, "drug") and any(not d.attrs.get("class") for d in st.overlapping("drug", m.start(), s - 1)):
+                st.add("drug", s, s + 1, name="ritonavir", source="abbreviation", **_ids(self.lex, "ritonavir"))
 
     def _biosimilars(self, st: DocState) -> None:
         """A code called a biosimilar of a named drug ("the biosimilar ABP 501 compared with
@@ -225,7 +253,7 @@ class DrugRecognizer:
             if _diagnostic(st, start, end) or _never(st, start, end) or (
                     generic in self._vehicles and _placebo_use(st, start, end)):
                 continue  # "methacholine challenge", "creatine kinase", "hydroxyethylcellulose placebo gel"
-            if guarded or generic in self._vehicles or _measured(st, start, end):  # "plasma β-carotene": only if given
+            if guarded or generic in self._vehicles or _level(st, start, end):  # "plasma β-carotene": only if given
                 lab = key in self._lab or generic in self._lab_names or not guarded
                 pending.append((start, salt.end() if salt else end, generic, attrs, lab))
             elif not_after.match(text, end) and generic in self._lab_names:
@@ -261,7 +289,7 @@ class DrugRecognizer:
                 key = ja_fold(text[i:j])
                 generic = lex.ja.get(key)
                 if generic and not (j < n and _KATAKANA.match(text[j]) and text[j] != "・"
-                                    and not _SALT_SUFFIX.match(text, j)):
+                                    and not _SALT_SUFFIX.match(text, j) and not _JA_FORM_SUFFIX.match(text, j)):
                     best = (j, generic, text[i:j])
                 if key not in lex.ja_prefixes and key[:-1] not in lex.ja_prefixes:
                     break  # no longer key starts so (the next character may still fold into the last)
@@ -281,6 +309,10 @@ class DrugRecognizer:
             tail = _JA_SALT_TAIL.match(text, end)
             if tail and not _KATAKANA.match(text, tail.end()):
                 end = tail.end()  # "ボラパクサー硫酸塩", "エメダスチンフマル酸塩": salt in the span
+            suffix = _PRODUCT_SUFFIX.match(text, end)
+            if suffix and lex.en.get(en_key(generic + "-" + suffix.group(1))):
+                generic = lex.en[en_key(generic + "-" + suffix.group(1))]  # "インターフェロン ベータ-1a"
+                end = suffix.end()
             attrs = dict(name=generic, source="ja_lexicon", **_ids(lex, generic))
             if _diagnostic(st, start, end) or _never(st, start, end):
                 i = end
@@ -329,6 +361,42 @@ class DrugRecognizer:
             if st.free(s, e, "drug") and not any(a < e and s < b for a, b in held):
                 st.add("drug", s, e, name=m.group(0), **{"class": True})
 
+    def _latin_named(self, st: DocState, pending: list) -> None:
+        """A Japanese name no lexicon knows, followed by its Latin or romanised name in
+        brackets, in a sentence that gives it ("ナンバンサイカチ（Cassia fistula）果肉乳剤…を経口投与",
+        "参松養心カプセル（Shensong Yangxin、以下 SSYX）"): a herbal or natural product, named
+        by the Latin name in lower case, every time the text writes either name."""
+        text = st.text
+        found = []
+        for m in st.checked(_LATIN_AFTER_JA.finditer(text)):
+            word, latin = m.group("ja"), m.group("latin").strip()
+            s = m.start("ja")
+            form = _JA_FORM_TAIL.search(word)
+            if form and form.start() >= 2:
+                word = word[:form.start()]
+            e = s + len(word)
+            if len(word) < 3 or _NOT_NATURAL.search(word) or _PATHOGEN.match(latin) or not st.free(s, e, "drug"):
+                continue
+            if latin.lower() in self._makers:
+                continue
+            if any(p[0] < m.end("ja") and m.start("ja") < p[1] for p in pending):
+                continue  # "水溶性プロゲステロン皮下注製剤（Prolutex）": a known drug's product
+            close = text.find(")", m.end("latin"))
+            c0, c1 = st.clause(close + 1 if close >= 0 else m.end())
+            s0, s1 = st.sentence(s)
+            if not _GIVEN_JA_SENTENCE.search(text, max(c0, m.end("latin")), max(c1, min(s1, m.end("latin") + 60)) if c0 <= m.end("latin") else c1):
+                continue
+            found.append((s, e, word, m.start("latin"), m.start("latin") + len(latin), latin))
+        for s, e, word, ls, le, latin in found:
+            name = self.lex.en.get(en_key(latin)) or latin.lower()
+            for surface in (word, latin):
+                for occ in _surface_regex(surface).finditer(text):
+                    a, b = occ.start(), occ.end()
+                    if not surface.isascii() and ((a and _KATAKANA.match(text[a - 1]) and _KATAKANA.match(text[a]))):
+                        continue
+                    if st.free(a, b, "drug"):
+                        st.add("drug", a, b, name=name, source="latin_name")
+
     # -- 5. given or measured ---------------------------------------------------------------
     def _given(self, st: DocState, pending: list) -> None:
         """Guarded candidates, decided per substance for the whole document."""
@@ -354,7 +422,7 @@ class DrugRecognizer:
                         given = True
                         break
                     continue
-                if _strong_given(st, s, e):
+                if _strong_given(st, s, e) or self._given_by_abbreviation(st, s, e):
                     given = True
                     break
                 if not lab and not _measured(st, s, e) and (
@@ -368,6 +436,21 @@ class DrugRecognizer:
                 if _body(st, s, e) or (vehicle and _placebo_use(st, s, e)) or not st.free(s, e, "drug"):
                     continue
                 st.add("drug", s, e, **attrs)
+
+    def _given_by_abbreviation(self, st: DocState, s: int, e: int) -> bool:
+        """The substance is given under the abbreviation it defines ("urinary kallidinogenase (UK)
+        ... UK 0.15 PNA units daily", "Ethanol (ET) ... 0.6 mL/kg of ET")."""
+        text = st.text
+        m = _DEF_AFTER.match(text, e)
+        if not m:
+            return False
+        abbr = m.group("abbr")
+        if not _ABBR.fullmatch(abbr):
+            return False
+        for occ in _surface_regex(abbr).finditer(text, m.end()):
+            if _strong_given(st, occ.start(), occ.end()):
+                return True
+        return False
 
     # -- 6. abbreviations, brands and codes the text defines; the abbreviation table ------------
     def _abbreviations(self, st: DocState) -> None:
@@ -395,7 +478,12 @@ class DrugRecognizer:
                         continue
                 for a, b, name in parts:
                     st.add("drug", m.start() + a, m.start() + b, name=name, source="definition", **_ids(self.lex, name))
-        for surface, name in aliases.items():
+        for surface, name in list(aliases.items()):
+            if surface.isascii() and len(surface) >= 3 and surface.isupper():
+                # a defined abbreviation with a lower-case dose prefix: "sATG", "lowATG", "hdMTX"
+                for m in _prefixed_regex(surface).finditer(text):
+                    if st.free(m.start(), m.end(), "drug"):
+                        st.add("drug", m.start(), m.end(), name=name, source="definition", **_ids(self.lex, name))
             for m in st.checked(_surface_regex(surface).finditer(text)):
                 s, e = m.start(), m.end()
                 if not surface.isascii() and ((s and _KATAKANA.match(text[s - 1]) and _KATAKANA.match(text[s]))
@@ -466,9 +554,23 @@ class DrugRecognizer:
         if not m:
             return
         body_start = m.start("body")
+        chain = _combination(st, d)
+        if len(chain) > 1 and _FIXED_DOSE.search(text, d.end, pos):  # "A／B 配合剤（OFC、商品名 Symbyax）"
+            names = [c.attrs["name"] for c in chain]
+            name = self.lex.combination(names) or "/".join(names)
+            for item in re.split(r"[、,;；]", re.sub(r"(以下|hereafter)\s*[、,]\s*", r"\1 ", m.group("body"))):
+                item = re.sub(r"^(?:以下|hereafter|商品名|販売名|brand name|trade name)\s*[:：]?\s*", "", item.strip())
+                if _ABBR.fullmatch(item) or _BRAND.fullmatch(item) or _CODE.fullmatch(item):
+                    aliases.setdefault(_TRADEMARK.sub("", item).strip(), name)
+            return
         items = [(x.start() + body_start, re.sub(r"と略(?:す|した)?$", "", x.group(0).strip()))
                  for x in re.finditer(r"[^、,;；]+", re.sub(r"(以下|hereafter)\s*[、,]\s*", r"\1 ", m.group("body")))]
         japanese = not text[d.start:d.end].isascii() or st.has_japanese
+        inner = [x for x in st.starting("drug", body_start, m.end("body")) if not x.attrs.get("class")]
+        if inner and len(items) > 1 and inner[0].start - body_start <= 2 and inner[0].attrs["name"] != name \
+                and inner[0].attrs.get("source") in ("lexicon", "ja_lexicon", "transliteration"):
+            name = inner[0].attrs["name"]  # "Follistim（ホリトロピン ベータ、以下、rFSH）": the generic names it
+            d = inner[0]
         for k, (ipos, item) in enumerate(items):
             here = _HEREAFTER.search(item)
             if here:
@@ -532,7 +634,7 @@ class DrugRecognizer:
                 bracket: int, hereafter: bool = False) -> None:
         text = st.text
         name = d.attrs["name"]
-        if abbr.isdigit() or abbr in regimens:
+        if abbr.isdigit() or abbr in regimens or _AMOUNT_ABBR.fullmatch(abbr):
             return
         known = self.lex.en.get(en_key(abbr))
         chain = _combination(st, d)
@@ -576,6 +678,9 @@ class DrugRecognizer:
             return  # "X (aspirin)": a lower-case drug word is no abbreviation of X
         # the letters of the abbreviation may reach back before the drug: only words of route,
         # dose or source ("intravenous cyclophosphamide (IVC)"), never others ("EURopean EXenAtide (EUREXA)")
+        if not hereafter and len(abbr) >= 5 and not any(c.isdigit() for c in abbr) \
+                and _sh_start(abbr, text, bracket, d.start) is None and text[d.start:d.end].isascii():
+            return  # "irinotecan (TEGAFIRI)": a regimen's letters, not this drug's
         if not hereafter and d.end - d.start < len(abbr) + 40:
             start = _sh_start(abbr, text, bracket, max(0, d.start - 60))
             if start is not None and start < d.start:
@@ -663,7 +768,7 @@ class DrugRecognizer:
                 st.add("drug", m.start(), salt.end() if salt else m.end(), name=word, source="inn_stem")
 
     # -- 3. unknown katakana ---------------------------------------------------------------
-    def _unknown_katakana(self, st: DocState) -> None:
+    def _unknown_katakana(self, st: DocState, pending: list) -> None:
         text = st.text
         ctx = cue_regex("drug", "ja_drug_context")
         stop = cue_regex("drug", "ja_not_drug")
@@ -671,6 +776,8 @@ class DrugRecognizer:
         later = []
         for m in st.checked(_KATA_RUN.finditer(text)):
             s, e = m.start(), m.end()
+            if any(p[0] < e and s < p[1] for p in pending):
+                continue  # a listed substance awaiting its decision ("アドレナリン"), not an unknown word
             short = e - s == 3 and _prefix_start(text, s) < s  # "D-セリン"
             if not (4 <= e - s or short) or e - s > _KATA_NAME_MAX or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
                 continue
@@ -685,36 +792,47 @@ class DrugRecognizer:
             hit = self._translit.lookup(text[s:word_end])
             if hit:
                 name, score = self.lex.canonical(hit[0]), hit[1]
-                if name in self._lab_names or en_key(name) in self._lab:
-                    continue  # "プロラクチン", "コレステロール": measured, not given by name alone
+                # "プロラクチン", "フィブロネクチン": a substance of the body, a drug only where given
+                lab = name in self._lab_names or en_key(name) in self._lab or en_key(hit[0]) in self.lex.guarded
                 if name.endswith("s") and self.lex.en.get(name[:-1]) == name:
                     name = name[:-1]  # MeSH plural heading ("endostatins")
                 start = _prefix_start(text, s)
                 if start < s:
-                    prefixed = text[start:s].rstrip("-").lower() + "-" + name
+                    prefixed = text[start:s].rstrip("-").lower() + "-" + hit[0]
                     name = self.lex.en.get(en_key(prefixed), prefixed)
-                st.add("drug", start, word_end, name=name, source="transliteration", score=round(score, 3),
-                       **_ids(self.lex, name))
-                named[text[s:e]] = (name, score)
+                attrs = dict(name=name, source="transliteration", score=round(score, 3), **_ids(self.lex, name))
+                if lab or _measured(st, start, word_end):
+                    pending.append((start, word_end, name, attrs, True))
+                else:
+                    st.add("drug", start, word_end, **attrs)
+                named[text[s:e]] = (hit[0], score, lab, start < s)
         for s, e in later:
             hit = named.get(text[s:e])
-            if hit and st.free(s, e, "drug"):
-                start = _prefix_start(text, s)
-                name = hit[0]
-                if start < s:
-                    prefixed = text[start:s].rstrip("-").lower() + "-" + name.split("-", 1)[-1] if name[:2] in ("d-", "l-") else name
-                    name = self.lex.en.get(en_key(prefixed), prefixed)
-                st.add("drug", start, e, name=name, source="transliteration", score=round(hit[1], 3), **_ids(self.lex, name))
+            if not hit or not st.free(s, e, "drug"):
+                continue
+            start = _prefix_start(text, s)
+            if (start < s) != hit[3]:
+                continue  # "L-セリン" is not the "D-セリン" named before
+            raw = (text[start:s].rstrip("-").lower() + "-" + hit[0]) if start < s else hit[0]
+            name = self.lex.canonical(raw) if start == s else self.lex.en.get(en_key(raw), raw)
+            attrs = dict(name=name, source="transliteration", score=round(hit[1], 3), **_ids(self.lex, name))
+            if hit[2] or _measured(st, start, e):
+                pending.append((start, e, name, attrs, True))
+            else:
+                st.add("drug", start, e, **attrs)
 
 
 _JOINER = re.compile(r"\s*(?:\d[\d.,]*\s*[a-zμµ%/]{1,8}\s*)?(?:,|/|／|\+|＋|-|–|and|plus|with|、|・|と|及び|および)\s*$")
 _TIGHT = re.compile(r"\s*(?:\d[\d.,]*\s*[a-zμµ%/]{1,8}\s*)?(?:/|／|-|–|・)\s*$")
 _PREFIX = re.compile(r"(?<![A-Za-z0-9])[DLdl]-$")
+_BOOSTER = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}/(?P<r>r)(?![A-Za-z])")
+_LEVEL_AFTER = re.compile(r"(?:\s*[(][^()]{1,12}[)])?[\s-]+(?:levels?|concentrations?|values?|assays?|measurements?)\b", re.I)
+_DEF_AFTER = re.compile(r"\s*[(\[:：]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z][A-Za-z0-9\-]{0,9})\s*[)\]、,;]")
 _METABOLITE_BEFORE = re.compile(r"(?:\)|hydroxy[a-z]*\s*|vitamin\s*)$", re.I)
 _COORD_AFTER = re.compile(r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*と\s*|\s*及び\s*|\s*および\s*)"
                           r"(?:[A-Za-zα-ω0-9\-]+(?:\s+[A-Za-zα-ω0-9\-]+){0,2}|[ァ-ヶー\u4e00-\u9fffA-Za-z0-9]{1,10})")
+_RATIO_AFTER = re.compile(r"\s*[(（]?\s*1\s*:\s*\d[\d,]{2,}")  # "アドレナリン 1:100,000 添加"
 _RATIO_BEFORE = re.compile(r"\d\s*:\s*\d[\d,]*\s*$")  # "lidocaine with 1:100,000 epinephrine"
-_STRONG_BEFORE = None
 
 
 def _prefix_start(text: str, pos: int) -> int:
@@ -754,11 +872,11 @@ def _abbr_split(abbr: str, n: int) -> list[tuple[int, int]] | None:
     is a capital abbreviation), when there are ``n`` of them."""
     if n < 2:
         return None
-    for sep in ("/", "-"):
+    for sep in ("/", "+", "-"):
         pieces = abbr.split(sep)
         if len(pieces) != n or not all(pieces):
             continue
-        if sep == "-" and not all(len(p) >= 2 and p[0].isupper() and not p.isdigit() for p in pieces):
+        if sep != "/" and not all(len(p) >= 2 and p[0].isupper() and not p.isdigit() for p in pieces):
             continue
         out, pos = [], 0
         for p in pieces:
@@ -801,7 +919,8 @@ def _retake(st: DocState, s: int, e: int) -> bool:
     """A definition in the text wins over a table or lexicon reading of the same span: drop the
     mentions exactly inside [s, e) that the text did not define; True if the span is now free."""
     inside = st.overlapping("drug", s, e)
-    if not inside or any(m.start < s or m.end > e or m.attrs.get("source") == "definition" for m in inside):
+    if not inside or any((m.start < s or m.end > e) and m.attrs.get("source") != "code"
+                         or m.attrs.get("source") == "definition" for m in inside):
         return False
     keep = [m for m in st.mentions["drug"] if not any(m is x for x in inside)]
     st.clear("drug")
@@ -842,7 +961,7 @@ def _strong_given(st: DocState, s: int, e: int) -> bool:
     br = _BRACKET_AFTER.match(text, e)
     if br:  # "アスコルビン酸（以下、AA）250mg", "zinc (Zn) supplementation"
         e = br.end()
-    if _DOSE_AFTER.match(text, e):
+    if _DOSE_AFTER.match(text, e) or _RATIO_AFTER.match(text, e):
         return True
     gap = re.compile(r"[\s\-]?").match(text, e).end()
     if _cue_near(st, "given_after", gap, e + 26, at_start=True) or _cue_near(st, "ja_given_after", gap, gap + 8, at_start=True):
@@ -875,6 +994,14 @@ def _diagnostic(st: DocState, s: int, e: int) -> bool:
     return _cue_near(st, "diagnostic_after", gap, e + 24, at_start=True) or _cue_near(st, "ja_diagnostic_after", gap, gap + 8, at_start=True)
 
 
+def _level(st: DocState, s: int, e: int) -> bool:
+    """A drug named as a measured level ("plasma β-carotene", "lactoferrin concentrations"), not
+    as a property ("clarithromycin resistance" is a mention, decision 4)."""
+    c0, _ = st.clause(s)
+    return bool(_LEVEL_AFTER.match(st.text, e) or _LAB_UNIT.match(st.text, e, min(len(st.text), e + 30))
+                or _cue_near(st, "lab_before", max(c0, s - 25), s, at_end=True))
+
+
 def _never(st: DocState, s: int, e: int) -> bool:
     """A name inside the name of an enzyme, receptor or gene ("creatine kinase", "dopamine receptor")."""
     gap = re.compile(r"[\s\-]?").match(st.text, e).end()
@@ -885,7 +1012,9 @@ def _measured(st: DocState, s: int, e: int) -> bool:
     text = st.text
     c0, _ = st.clause(s)
     return bool(_not_after_regex().match(text, e) or _LAB_UNIT.match(text, e, min(len(text), e + 30))
-                or _cue_near(st, "lab_before", max(c0, s - 25), s, at_end=True))
+                or _cue_near(st, "lab_before", max(c0, s - 25), s, at_end=True)
+                or _cue_near(st, "ja_measured_after", e, e + 6, at_start=True)
+                or _cue_near(st, "ja_lab_before", max(c0, s - 6), s, at_end=True))
 
 
 def _placebo_use(st: DocState, s: int, e: int) -> bool:
@@ -916,6 +1045,11 @@ def _surface_regex(surface: str) -> re.Pattern[str]:
     if surface.isascii():
         return re.compile(rf"(?<![A-Za-z0-9]){re.escape(surface)}(?![A-Za-z])")
     return re.compile(re.escape(surface))
+
+
+@lru_cache(maxsize=4096)
+def _prefixed_regex(surface: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z0-9])(?:s|l|h|low|high|hd|ld|sd){re.escape(surface)}(?![A-Za-z])")
 
 
 def _abbr_regex(table: dict[str, str]) -> re.Pattern[str] | None:

@@ -20,6 +20,7 @@ HEADERS = {
     "abbreviations.tsv": ["abbr", "en", "note"],
     "drug_classes.tsv": ["term", "lang", "note"],
     "not_drugs.tsv": ["term", "lang", "reason"],
+    "name_map.tsv": ["name", "inn", "rule"],
 }
 OPTIONAL = {"note"}  # the only columns that may be empty
 
@@ -317,3 +318,59 @@ def test_not_drug_spot_checks(not_drugs):
     assert terms["偽薬"].startswith("block")
     # the guidelines (real abstracts): oxygen is not a drug, in any context
     assert terms["oxygen"].startswith("block")
+
+
+# -- name_map.tsv (issue 12: the guideline's names, as data) -------------------------------
+
+@pytest.fixture(scope="module")
+def name_map():
+    return {r["name"]: r for r in read("name_map.tsv")}
+
+
+def test_name_map_format(name_map):
+    rows = read("name_map.tsv")
+    assert len(name_map) == len(rows), "duplicate name"
+    assert [r["name"] for r in rows] == sorted(r["name"] for r in rows), "rows must be sorted by name"
+    for r in rows:
+        assert r["name"] == r["name"].lower() and r["inn"] == r["inn"].lower(), r
+        assert r["name"] != r["inn"], r
+        assert r["inn"] not in name_map, f"chained rename: {r}"
+        assert r["rule"], r
+
+
+@pytest.mark.parametrize("name, inn", [
+    ("aspirin", "acetylsalicylic acid"),
+    ("cholecalciferol", "colecalciferol"),
+    ("polyethylene glycol", "macrogol"),
+    ("erythropoietin", "epoetin"),
+    ("tegafur-uracil", "tegafur/uracil"),
+    ("antithymocyte immunoglobulin (rabbit)", "antithymocyte globulin"),
+    ("vitamin b12", "cyanocobalamin"),
+])
+def test_name_map_spot_checks(name_map, name, inn):
+    assert name_map[name]["inn"] == inn
+
+
+def test_the_loaded_lexicon_uses_the_guideline_names(name_map):
+    from trialex.pipelines.drug_lexicon import en_key, load_lexicon
+
+    lex = load_lexicon()
+    outputs = set(lex.en.values()) | set(lex.ja.values()) | set(lex.abbreviations.values())
+    leftover = sorted(n for n in name_map if n in outputs)
+    assert not leftover, leftover
+    assert lex.en[en_key("aspirin")] == "acetylsalicylic acid"
+    assert lex.ja["アスピリン"] == "acetylsalicylic acid"
+    assert lex.en[en_key("α-tocopherol")] == "alpha-tocopherol"
+
+
+def test_supplements_given_in_japanese_have_rows(ja_map):
+    for ja, en in [("亜鉛", "zinc"), ("セレン", "selenium"), ("コエンザイムQ10", "ubidecarenone"),
+                   ("カルシウム", "calcium"), ("生理食塩液", "sodium chloride"), ("インスリン", "insulin")]:
+        assert ja_map.get(ja) == en, ja
+
+
+def test_japanese_supplement_rows_are_guarded(not_drugs, ja_map):
+    """A substance the body also has needs a study giving it: its row is guarded, not blocked."""
+    reasons = {r["term"]: r["reason"] for r in not_drugs if r["lang"] == "ja"}
+    for ja in ["亜鉛", "カルシウム", "インスリン", "生理食塩液", "生食"]:
+        assert ja in ja_map and reasons[ja].startswith("guard"), ja
