@@ -134,12 +134,13 @@ def size_candidates(st: DocState) -> list[Candidate]:
     rules = st.mentions["trial_size"]
     out: dict[tuple[int, int], Candidate] = {}
     for m in rules:
-        out[(m.start, m.end)] = Candidate("trial_size", m.start, m.end, m.attrs["n"], dict(m.attrs), m)
+        if st.free(m.start, m.end, "drug"):  # "ABP 501", "PXT3003": the digits of a name count nobody
+            out[(m.start, m.end)] = Candidate("trial_size", m.start, m.end, m.attrs["n"], dict(m.attrs), m)
     found = [(m.start("num"), m.end("num"), count(m.group("num")) or 0) for m in _INT.finditer(text)]
     found += [(m.start("num"), m.end("num"), parse_number_words(m.group("num")) or 0) for m in _WORDS.finditer(text)
               if not m.group("num").lower() in ("one", "a")]
     for s, e, n in found:
-        if n <= 0 or not _free(st, s, e, "p_value", "dose") or _rule_at(st, "trial_size", s, e) is not None:
+        if n <= 0 or not _free(st, s, e, "p_value", "dose", "drug") or _rule_at(st, "trial_size", s, e) is not None:
             continue
         if _N_EQ.search(text, max(0, s - 6), s):
             s = text.rfind("n" if text[max(0, s - 6):s].rfind("n") >= 0 else "N", max(0, s - 6), s)
