@@ -25,7 +25,7 @@ from trialex.pipelines.pipeline import build_nlp
 KINDS = {"trial_size": (SIZE_CLASSES, size_candidates), "response_rate": (RATE_CLASSES, rate_candidates)}
 C_GRID = (0.1, 0.3, 1.0, 3.0)
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # P(none) under which a new candidate is taken
-DROP_THRESHOLDS = (0.6, 0.7, 0.8, 0.9, 0.95)  # P(none) from which a candidate the rules took is dropped
+DROP_THRESHOLDS = (0.8, 0.9, 0.95)  # P(none) from which a candidate the rules took is dropped
 
 
 def _label(kind: str, gold: dict, start: int, end: int, value: float) -> str:
