@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 # measured 2026-11-29 (docs/evaluation.md) minus 0.03
 FLOORS = {
-    "en-dev.jsonl": {"drug": 0.88, "dose": 0.87, "trial_size": 0.86, "response_rate": 0.70, "p_value": 0.96,
+    "en-dev.jsonl": {"drug": 0.88, "dose": 0.87, "trial_size": 0.86, "response_rate": 0.67, "p_value": 0.96,
                      "effect": 0.60, "macro": 0.85},
     "ja-dev.jsonl": {"drug": 0.90, "dose": 0.86, "trial_size": 0.88, "response_rate": 0.87, "p_value": 0.97,
                      "effect": 0.83, "macro": 0.90},
