@@ -14,10 +14,8 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.request
 from base64 import b64decode
@@ -27,6 +25,8 @@ import pytest
 
 from trialex.service.app import Engine, create_app
 from trialex.service.config import Settings
+
+from tests.service.live import live_server
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 JA = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（P＝0.003）。"
@@ -38,26 +38,6 @@ def _chromium() -> str | None:
         if os.access(path, os.X_OK):
             return path
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-def _static_dir() -> Path:
-    import trialex.service
-
-    return Path(trialex.service.__file__).resolve().parent / "static"
-
-
-def _wire_page(app) -> None:
-    """Serve service/static at /static and index.html at /, unless the app already does."""
-    from fastapi.responses import FileResponse
-    from fastapi.staticfiles import StaticFiles
-
-    paths = {getattr(r, "path", None) for r in app.routes}
-    if "/static" not in paths:
-        app.mount("/static", StaticFiles(directory=_static_dir()), name="static")
-    if "/" not in paths:
-        index = _static_dir() / "index.html"
-        app.add_api_route("/", lambda: FileResponse(index, media_type="text/html"), methods=["GET"],
-                          include_in_schema=False)
 
 
 class CDP:
@@ -118,32 +98,16 @@ _local = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 @pytest.fixture(scope="module")
 def server(extractor):
-    """The app (page wired if it is not yet) under uvicorn on a free port; yields its base URL."""
-    import uvicorn
-
+    """The app under uvicorn on a free port (tests/service/live.py); yields its base URL."""
     engine = Engine()
     engine.extractor = extractor
     engine.loaded.set()
-    app = create_app(Settings(max_chars=MAX_CHARS), engine)
-    _wire_page(app)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    base = f"http://127.0.0.1:{port}/"
-    with _local.open(base, timeout=5) as r:
-        assert r.status == 200 and "text/html" in r.headers["content-type"]
-        assert 'id="text"' in r.read().decode("utf-8"), "GET / does not answer with the curator page"
-    yield base
-    srv.should_exit = True
-    thread.join(10)
-    sock.close()
+    with live_server(create_app(Settings(max_chars=MAX_CHARS), engine)) as url:
+        base = url + "/"
+        with _local.open(base, timeout=5) as r:
+            assert r.status == 200 and "text/html" in r.headers["content-type"]
+            assert 'id="text"' in r.read().decode("utf-8"), "GET / does not answer with the curator page"
+        yield base
 
 
 @pytest.fixture(scope="module")
