@@ -469,14 +469,24 @@ def build_doc(doc_id: str, lang: str, src: str) -> dict:
             if name is None:
                 raise MarkupError(f"drug {surf!r} at {m['start']}: missing name")
             m["name"] = name
-    # drug references of doses
+    resolve_dose_drugs(drugs, mentions["dose"])
+    rec = {"id": doc_id, "lang": lang, "text": text}
+    for kind in (*KINDS, "ignore"):
+        rec[kind] = [m for m, _ in mentions[kind]]
+    return rec
+
+
+def resolve_dose_drugs(drugs: list, doses: list) -> None:
+    """Set each dose's ``drug`` (an index into ``drugs``) from its reference: ``^`` the nearest
+    drug before it, ``>`` the nearest after it, ``@N`` the drug mention starting at offset N,
+    else a drug's ``id=`` label.  ``drugs`` and ``doses`` are (mention, extra) pairs sorted by start."""
     by_label = {}
     for idx, (m, extra) in enumerate(drugs):
         if extra.get("id"):
             if extra["id"] in by_label:
                 raise MarkupError(f"drug label {extra['id']!r} used twice")
             by_label[extra["id"]] = idx
-    for m, extra in mentions["dose"]:
+    for m, extra in doses:
         ref = extra.get("drug")
         if ref is None:
             continue
@@ -490,14 +500,15 @@ def build_doc(doc_id: str, lang: str, src: str) -> dict:
             if not nxt:
                 raise MarkupError(f"dose at {m['start']}: no drug after it")
             m["drug"] = nxt[0]
+        elif ref.startswith("@") and ref[1:].isdigit():  # the drug mention starting at that offset
+            at = [i for i, (d, _) in enumerate(drugs) if d["start"] == int(ref[1:])]
+            if not at:
+                raise MarkupError(f"dose at {m['start']}: no drug mention starts at {ref[1:]}")
+            m["drug"] = at[0]
         elif ref in by_label:
             m["drug"] = by_label[ref]
         else:
             raise MarkupError(f"dose at {m['start']}: unknown drug reference {ref!r}")
-    rec = {"id": doc_id, "lang": lang, "text": text}
-    for kind in (*KINDS, "ignore"):
-        rec[kind] = [m for m, _ in mentions[kind]]
-    return rec
 
 
 def split_docs(path: Path, lang: str):

@@ -252,30 +252,10 @@ def _finish(doc_id: str, text: str, items: dict, strict: bool = True) -> dict:
             if name is None:
                 raise AnnError(f"{doc_id}: drug {text[m['start']:m['end']]!r} at {m['start']} has no name")
             m["name"] = name
-    labels = {extra["id"]: i for i, (_, extra) in enumerate(drugs) if extra.get("id")}
-    for m, extra in items["dose"]:
-        ref = extra.get("drug")
-        if ref is None:
-            continue
-        if ref == "^":
-            prev = [i for i, (d, _) in enumerate(drugs) if d["start"] < m["start"]]
-            if not prev:
-                raise AnnError(f"{doc_id}: dose at {m['start']}: drug=^ but no drug before it")
-            m["drug"] = prev[-1]
-        elif ref == ">":
-            nxt = [i for i, (d, _) in enumerate(drugs) if d["start"] > m["start"]]
-            if not nxt:
-                raise AnnError(f"{doc_id}: dose at {m['start']}: drug=> but no drug after it")
-            m["drug"] = nxt[0]
-        elif ref.startswith("@") and ref[1:].isdigit():  # the drug mention starting at that offset
-            at = [i for i, (d, _) in enumerate(drugs) if d["start"] == int(ref[1:])]
-            if not at:
-                raise AnnError(f"{doc_id}: dose at {m['start']}: no drug mention starts at {ref[1:]}")
-            m["drug"] = at[0]
-        elif ref in labels:
-            m["drug"] = labels[ref]
-        else:
-            raise AnnError(f"{doc_id}: dose at {m['start']}: unknown drug reference {ref!r}")
+    try:
+        build.resolve_dose_drugs(drugs, items["dose"])
+    except build.MarkupError as e:
+        raise AnnError(f"{doc_id}: {e}") from None
     return {k: [m for m, _ in items[k]] for k in ALL}
 
 
