@@ -44,6 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import build  # noqa: E402  (the value checks of the markup parser)
 import build_pmc  # noqa: E402,F401  (extends build's checks for real abstracts: m−2, number words)
+from trialex import evaluation  # noqa: E402  (the one reader of unsealed corpus texts)
 
 KINDS = build.KINDS
 ALL = (*KINDS, "effect", "ignore")
@@ -71,15 +72,7 @@ def shared_dir() -> Path:
 
 def corpus_texts(shared: Path) -> dict[str, str]:
     """{id: text} of the unsealed PMC abstracts; sealed ids are dropped before anything else."""
-    base = shared / "corpora" / SOURCE
-    sealed = set((base / "sealed-ids.txt").read_text(encoding="utf-8").split())
-    out = {}
-    with (base / "abstracts.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            if rec["id"] not in sealed:
-                out[rec["id"]] = rec["text"]
-    return out
+    return evaluation.corpus_texts(shared, SOURCE)
 
 
 def plan(shared: Path, seed: int = EN_SEED) -> dict:

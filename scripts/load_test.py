@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from trialex.evaluation import corpus_texts
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -46,8 +48,7 @@ def load_texts(shared: Path, limit: int) -> tuple[list[str], list[str], str]:
     ja: list[str] = []
     source = "shared corpora"
     if en_path.exists():
-        with en_path.open(encoding="utf-8") as fh:
-            en = [json.loads(line)["text"] for line in fh if line.strip()][:limit]
+        en = list(corpus_texts(shared).values())[:limit]  # sealed ids left out
     if ja_dir.is_dir():
         ja = [p.read_text(encoding="utf-8") for p in sorted(ja_dir.glob("*.txt"))][:limit]
         gold = ROOT / "annotations" / "ja.jsonl"  # few case reports: add the project's own abstracts
@@ -198,6 +199,7 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=100, help="requests before measuring (default 100)")
     ap.add_argument("--shared", default=str(ROOT.parent / "shared"))
     ap.add_argument("--max-chars", type=int, default=20_000, help="skip longer texts (default 20,000)")
+    ap.add_argument("--chars", type=int, help="only texts within ±10%% of this many characters (e.g. 1500)")
     ap.add_argument("--ja-share", type=float, default=0.5, help="share of Japanese requests (default 0.5)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="also write the report here")
@@ -206,6 +208,8 @@ def main() -> int:
     en, ja, source = load_texts(Path(args.shared), limit=5000)
     en = [t for t in en if len(t) <= args.max_chars]
     ja = [t for t in ja if len(t) <= args.max_chars]
+    if args.chars:
+        en, ja = ([t for t in texts if abs(len(t) - args.chars) <= args.chars / 10] for texts in (en, ja))
     rng = random.Random(args.seed)
     rng.shuffle(en)
     rng.shuffle(ja)

@@ -164,6 +164,21 @@ def _error(what: str, kind: str, gold: dict, m: dict, text: str) -> dict:
             "span": text[s:e], "context": text[max(0, s - 40):e + 40].replace("\n", " "), "values": values}
 
 
+def corpus_texts(shared: Path, source: str = "pmc-rct-abstracts") -> dict[str, str]:
+    """{id: text} of a shared corpus's abstracts.jsonl, without the ids its sealed-ids.txt keeps
+    for independent evaluation (dropped before anything else reads them)."""
+    base = shared / "corpora" / source
+    sealed_file = base / "sealed-ids.txt"
+    sealed = set(sealed_file.read_text(encoding="utf-8").split()) if sealed_file.exists() else set()
+    out: dict[str, str] = {}
+    with (base / "abstracts.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            if rec["id"] not in sealed:
+                out[rec["id"]] = rec["text"]
+    return out
+
+
 def attach_texts(golds: list[dict], shared: Path) -> list[dict]:
     """Gold on the shared corpora is stand-off (no text in this repo, by licence): records
     with ``source`` get their text from ``shared``, checked against ``text_sha256``."""
@@ -173,10 +188,7 @@ def attach_texts(golds: list[dict], shared: Path) -> list[dict]:
         path = shared / "corpora" / source / "abstracts.jsonl"
         if not path.exists():
             raise FileNotFoundError(f"stand-off gold needs {path} (pass --shared)")
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                rec = json.loads(line)
-                texts[(source, rec["id"])] = rec["text"]
+        texts.update({(source, i): t for i, t in corpus_texts(shared, source).items()})
     out = []
     for g in golds:
         if "text" not in g:
