@@ -5,8 +5,8 @@
 #
 # BASE_IMAGE may be any Debian-like image with python3 (>= 3.11) and its venv module:
 # scripts/container.sh builds one with debootstrap where no registry can be reached.
-# Everything the pipelines need (rules and lexicons of models/, the Sudachi dictionary of
-# sudachidict-core, the drug lexicon of drug-named-entity-recognition) is installed and
+# Everything the pipelines need (rules, lexicons and trained models of models/, the drug
+# lexicon of drug-named-entity-recognition) is installed and
 # loaded once at build time: nothing is downloaded when the container starts.
 ARG BASE_IMAGE=python:3.11-slim
 
@@ -35,7 +35,7 @@ COPY service/ service/
 COPY models/ models/
 RUN /opt/trialex/bin/pip install --no-cache-dir --no-deps --no-build-isolation . \
     && /opt/trialex/bin/pip check
-# Warm-up at build time: load both pipelines (Sudachi dictionary, drug lexicon, models/)
+# Warm-up at build time: load both pipelines (drug lexicon, models/)
 # and extract once per language, so a broken install fails the build, not the start.
 # (Not from /src, whose trialex/ folder would shadow the installed package.)
 WORKDIR /opt

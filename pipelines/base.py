@@ -1,5 +1,5 @@
-"""What every extractor shares: the mention record, the per-document state on
-``Doc._.trialex``, sentence/clause boundaries on the normalised text, and the time budget.
+"""What every extractor shares: the mention record, the per-document state
+(:class:`DocState`, what every component reads and writes), sentence/clause boundaries on the normalised text, and the time budget.
 
 Time stays linear in the length of the text, whatever the text: a "sentence" without a
 sentence end is cut every MAX_SENTENCE characters, cue lists are searched once per
@@ -18,8 +18,6 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
-
-from spacy.tokens import Doc
 
 from .language import detect
 from .normalize import NormText
@@ -252,16 +250,3 @@ def _bounds(starts: list[int], pos: int, length: int) -> tuple[int, int]:
     i = bisect.bisect_right(starts, pos) - 1
     end = starts[i + 1] if i + 1 < len(starts) else length
     return starts[i], end
-
-
-def state(doc: Doc) -> DocState:
-    """The document's state; checks the time budget (components start with it)."""
-    st = doc._.trialex
-    if st is None:
-        raise RuntimeError("trialex_normalizer must run before the other trialex components")
-    st.budget.check()
-    return st
-
-
-if not Doc.has_extension("trialex"):
-    Doc.set_extension("trialex", default=None)

@@ -18,10 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from spacy.language import Language
-from spacy.tokens import Doc
-
-from .base import DocState, Mention, state
+from .base import DocState, Mention
 from .features import Context, candidate_features, number_features
 from .linking import nearest_arm
 from .numbers import INT, NUM, NUMBER_WORDS, count, parse_number, parse_number_words
@@ -215,27 +212,20 @@ def features(ctx: Context, c: Candidate) -> dict[str, float]:
 
 # ------------------------------------------------------------------------------ the component
 
-@Language.factory("trialex_decisions", default_config={"model_dir": None})
-def make_decisions(nlp: Language, name: str, model_dir: str | None):
-    return Decisions(load_models(Path(model_dir) if model_dir else None))
-
-
 class Decisions:
     """Replaces the rule verdicts on sizes and rates by the trained models' (when present)."""
 
     def __init__(self, models: dict[str, LinearModel]) -> None:
         self.models = models
 
-    def __call__(self, doc: Doc) -> Doc:
+    def __call__(self, st: DocState) -> None:
         if not self.models:
-            return doc
-        st = state(doc)
+            return
         ctx = Context(st)
         if "trial_size" in self.models:
             self._sizes(st, ctx, self.models["trial_size"])
         if "response_rate" in self.models:
             self._rates(st, ctx, self.models["response_rate"])
-        return doc
 
     def _replace(self, st: DocState, kind: str, kept: list[tuple[int, int, dict]]) -> None:
         st.clear(kind)

@@ -14,10 +14,7 @@ import math
 import re
 from functools import lru_cache
 
-from spacy.language import Language
-from spacy.tokens import Doc
-
-from .base import DocState, state
+from .base import DocState
 from .linking import nearest_drug
 from .numbers import NUM, NUM_RE, parse_number
 from .resources import cue_regex, model_path
@@ -74,17 +71,11 @@ def _dose_re() -> re.Pattern[str]:
     )
 
 
-@Language.factory("trialex_doses")
-def make_doses(nlp: Language, name: str):
-    return DoseExtractor()
-
-
 class DoseExtractor:
     def __init__(self) -> None:
         _dose_re()  # compile at load time, not on the first request
 
-    def __call__(self, doc: Doc) -> Doc:
-        st = state(doc)
+    def __call__(self, st: DocState) -> None:
         text = st.text
         _, amount, per_body, per_time, lead, trail = _tables()
         lab = cue_regex("dose", "lab_context")
@@ -143,7 +134,6 @@ class DoseExtractor:
             st.add("dose", start, m.end(), **attrs)
             self._shared_unit(st, start, attrs, factor)
         st.mentions["dose"].sort(key=lambda d: d.start)
-        return doc
 
     def _shared_unit(self, st: DocState, start: int, attrs: dict, factor: float) -> None:
         """'cenobamate 100, 200 or 400 mg/day': the bare amounts before share the unit."""

@@ -25,10 +25,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from spacy.language import Language
-from spacy.tokens import Doc
-
-from .base import DocState, Mention, state
+from .base import DocState, Mention
 from .drug_lexicon import GREEK, DrugLexicon, en_key, ja_fold, load_lexicon
 from .resources import atoms, cue_regex, cues, read_tsv, trie_regex
 
@@ -120,11 +117,6 @@ _PLACEBO = re.compile(r"placebo|プラセボ|sham|偽薬|vehicle|基剤|対照|c
 _BRACKET_AFTER = re.compile(r"\s*[(\[][^()\[\]]{1,24}[)\]]")
 
 
-@Language.factory("trialex_drugs", default_config={"transliteration": True})
-def make_drugs(nlp: Language, name: str, transliteration: bool):
-    return DrugRecognizer(transliteration=transliteration)
-
-
 class DrugRecognizer:
     def __init__(self, transliteration: bool = True) -> None:
         self.lex: DrugLexicon = load_lexicon()
@@ -151,8 +143,7 @@ class DrugRecognizer:
         # "LPV/r", "TAZ/PIPC": a table entry written with "/" stands for its parts
         self._abbr_parts = {a: _split_parts(a, n) for a, n in self.lex.abbreviations.items() if "/" in a}
 
-    def __call__(self, doc: Doc) -> Doc:
-        st = state(doc)
+    def __call__(self, st: DocState) -> None:
         pending: list[tuple[int, int, str, dict, bool]] = []
         self._english(st, pending)
         if st.has_japanese:
@@ -168,7 +159,6 @@ class DrugRecognizer:
         self._boosters(st)
         self._biosimilars(st)
         st.mentions["drug"].sort(key=lambda m: m.start)
-        return doc
 
     def _boosters(self, st: DocState) -> None:
         """The one-letter booster of a protease inhibitor ("TPV/r", "DRV/r": r is ritonavir)."""

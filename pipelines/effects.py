@@ -16,10 +16,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from spacy.language import Language
-from spacy.tokens import Doc
-
-from .base import state
+from .base import DocState
 from .resources import load_json_rule
 
 # a signed decimal, maybe money: "-2.3", "0·72", ".85", "£4,489", never a part of a longer number
@@ -115,15 +112,9 @@ def tie_p_values(effects: list[dict], p_values: list[dict], text: str, reach: in
             e["p_value"] = i
 
 
-@Language.factory("trialex_effects")
-def make_effects(nlp: Language, name: str):
-    return EffectExtractor()
-
-
 class EffectExtractor:
-    def __call__(self, doc: Doc) -> Doc:
-        st = state(doc)
+    def __call__(self, st: DocState) -> None:
         for e in st.checked(find_effects(st.text)):
             if st.free(e["start"], e["end"], "effect"):
                 st.add("effect", e["start"], e["end"], **{k: v for k, v in e.items() if k not in ("start", "end")})
-        return doc
+        return

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import re
 
-from spacy.language import Language
-from spacy.tokens import Doc
-
-from .base import state
+from .base import DocState
 from .numbers import NUM_SCI, parse_number
 
 _OPS = {"=": "=", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "<=": "<=", ">=": ">=", "=<": "<=",
@@ -33,14 +30,8 @@ _P_RE = re.compile(
 _SHARED_RE = re.compile(rf"\s*(?:,|、|，|and|,\s*and|or|;)\s*(?P<op>{_OP})?\s*(?P<num>{NUM_SCI})(?![\d%]|\.\d)")
 
 
-@Language.factory("trialex_p_values")
-def make_p_values(nlp: Language, name: str):
-    return PValueExtractor()
-
-
 class PValueExtractor:
-    def __call__(self, doc: Doc) -> Doc:
-        st = state(doc)
+    def __call__(self, st: DocState) -> None:
         text = st.text
         for m in st.checked(_P_RE.finditer(text)):
             value = _value(m.group("num"))
@@ -71,7 +62,6 @@ class PValueExtractor:
                 st.add("p_value", sm.start("num") if not sm.group("op") else sm.start("op"), sm.end(),
                        operator=sop, value=v, **({"threshold": True} if threshold else {}))
                 pos = sm.end()
-        return doc
 
 
 def _value(num: str) -> float | None:

@@ -15,10 +15,7 @@ import math
 import re
 from functools import lru_cache
 
-from spacy.language import Language
-from spacy.tokens import Doc
-
-from .base import DocState, state
+from .base import DocState
 from .linking import nearest_arm
 from .numbers import INT, NUM, count, parse_number
 from .resources import atoms, cue_regex, cues, trie_regex
@@ -54,14 +51,8 @@ def _vetoes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return before, after
 
 
-@Language.factory("trialex_response_rates")
-def make_response_rates(nlp: Language, name: str):
-    return ResponseRateExtractor()
-
-
 class ResponseRateExtractor:
-    def __call__(self, doc: Doc) -> Doc:
-        st = state(doc)
+    def __call__(self, st: DocState) -> None:
         text = st.text
         for m in st.checked(_PCT.finditer(text)):
             if m.start() and text[m.start() - 1] in "0123456789.,":
@@ -95,7 +86,6 @@ class ResponseRateExtractor:
         self._continue_lists(st)
         self._bare_pairs(st)
         st.mentions["response_rate"].sort(key=lambda r: r.start)
-        return doc
 
     def _continue_lists(self, st: DocState) -> None:
         """'achieved by 74.5% and 41.8%', '92·6% versus 75·8%': the later members of a list

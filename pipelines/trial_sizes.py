@@ -13,10 +13,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from spacy.language import Language
-from spacy.tokens import Doc
-
-from .base import DocState, state
+from .base import DocState
 from .linking import nearest_arm
 from .numbers import INT, NUM, NUMBER_WORDS, as_int, count, parse_number, parse_number_words
 from .resources import atoms, cue_regex, cues, trie_regex
@@ -58,17 +55,11 @@ def _patterns() -> _Patterns:
     return _Patterns(counter_re, before_counter, counter_after, ja, frac)
 
 
-@Language.factory("trialex_trial_sizes")
-def make_trial_sizes(nlp: Language, name: str):
-    return TrialSizeExtractor()
-
-
 class TrialSizeExtractor:
     def __init__(self) -> None:
         _patterns()
 
-    def __call__(self, doc: Doc) -> Doc:
-        st = state(doc)
+    def __call__(self, st: DocState) -> None:
         pat = _patterns()
         text = st.text
         self._n_equals(st)
@@ -83,7 +74,6 @@ class TrialSizeExtractor:
             for m in st.checked(pat.ja.finditer(text)):
                 self._japanese(st, m)
         st.mentions["trial_size"].sort(key=lambda m: m.start)
-        return doc
 
     def _add(self, st: DocState, start: int, end: int, n: int | None) -> None:
         if n is None or n <= 0 or not st.free(start, end, "trial_size", "dose", "p_value"):

@@ -115,11 +115,11 @@ def test_a_document_that_breaks_the_pipeline_fails_alone(tmp_path, extractor, mo
     class Flaky:
         """The real extractor, except that any batch or document with BOOM raises."""
 
-        def extract_many(self, records, batch_size=64):
+        def extract_many(self, records):
             records = list(records)
             if any("BOOM" in r["text"] for r in records):
                 raise RuntimeError("boom")
-            return extractor.extract_many(records, batch_size)
+            return extractor.extract_many(records)
 
         def extract(self, text, lang="auto", doc_id=None):
             if "BOOM" in text:

@@ -240,7 +240,7 @@ def process_partition(records: list[dict], batch_size: int = 64) -> list[dict]:
     out: list[dict | None] = [r if "error" in r else None for r in records]
     todo = [i for i, r in enumerate(records) if "error" not in r]
     try:
-        results = list(extractor.extract_many([records[i] for i in todo], batch_size))
+        results = list(extractor.extract_many([records[i] for i in todo]))
         for i, res in zip(todo, results):
             out[i] = res
     except Exception:  # find the bad document(s): one at a time

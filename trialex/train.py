@@ -42,8 +42,7 @@ def collect(golds: list[dict], nlps: dict) -> dict[str, list[dict]]:
     """Per kind, one row per candidate: doc id, original span, value, features, label."""
     rows: dict[str, list[dict]] = {k: [] for k in KINDS}
     for g in golds:
-        doc = nlps[g.get("lang", "en")](g["text"])
-        st = doc._.trialex
+        st = nlps[g.get("lang", "en")](g["text"])
         ctx = Context(st)
         for kind, (_, cands) in KINDS.items():
             for c in cands(st):

@@ -112,8 +112,7 @@ UNLISTED = {"テゼペルマブ": "tezepelumab", "ボクロスポリン": "voclo
 @pytest.fixture(scope="module")
 def without_these_names(extractor):
     """Remove the names from the Japanese list the running pipelines use, for these tests."""
-    lexicons = {id(nlp.get_pipe("trialex_drugs").lex): nlp.get_pipe("trialex_drugs").lex
-                for nlp in extractor.nlps.values()}
+    lexicons = {id(nlp.components["drugs"].lex): nlp.components["drugs"].lex for nlp in extractor.nlps.values()}
     removed = []
     for lex in lexicons.values():
         for ja in UNLISTED:

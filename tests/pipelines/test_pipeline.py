@@ -5,7 +5,8 @@ import json
 import pytest
 
 from trialex.pipelines.language import detect
-from trialex.pipelines.tokenizer import SUDACHI_MAX_BYTES, split_for_sudachi
+from trialex.pipelines.base import DocState
+from trialex.pipelines.pipeline import Pipeline
 
 MIXED = ("背景：Mycophenolate mofetil (MMF) は IV シクロフォスファミド（IVC）と比較された"
          "（ALMS試験）。MMF 群では 185 例中 104 例（56.2%）が反応し（log-rank test P＝0.003）、"
@@ -40,28 +41,20 @@ def test_forced_language_gives_same_extractions(extractor):
 def test_batch_keeps_order_and_ids(extractor):
     docs = [{"id": str(i), "text": t, "lang": "auto"} for i, t in enumerate(
         ["P = 0.01", "185 例が登録された。", "P = 0.02", "MMF 3g/日"] * 40)]
-    results = list(extractor.extract_many(docs, batch_size=16))
+    results = list(extractor.extract_many(docs))
     assert [r["id"] for r in results] == [d["id"] for d in docs]
     assert [r["lang"] for r in results[:4]] == ["en", "ja", "en", "ja"]
     assert results[2]["p_values"][0]["value"] == 0.02
 
 
-def test_long_japanese_text_is_chunked_with_exact_offsets(extractor):
+def test_long_japanese_text_keeps_exact_offsets(extractor):
     unit = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（P＝0.003）。"
-    text = unit * (SUDACHI_MAX_BYTES // len(unit.encode()) + 5)
-    assert len(text.encode()) > SUDACHI_MAX_BYTES
+    text = unit * 700
+    assert len(text.encode()) > 50_000
     r = extractor.extract(text, "ja")
     assert len(r["p_values"]) == text.count("P＝0.003")
     for p in r["p_values"]:
         assert text[p["start"]:p["end"]] == "P＝0.003"
-
-
-def test_split_for_sudachi_respects_limit():
-    text = ("あ" * 100 + "。") * 500
-    chunks = split_for_sudachi(text, 4000)
-    assert "".join(chunks) == text
-    assert all(len(c.encode()) <= 4000 for c in chunks)
-    assert all(c.endswith("。") for c in chunks[:-1])
 
 
 def test_results_are_json_serialisable(extract):
@@ -109,17 +102,13 @@ def test_random_text_never_breaks_offsets(extractor):
                     assert text[m["start"]:m["end"]] == m["text"]
 
 
-def test_components_are_spacy_entry_points():
-    """Any spaCy pipeline can add the components by name (entry points, as GiNZA does)."""
-    from importlib.metadata import entry_points
-
-    import spacy
-
-    names = {ep.name for ep in entry_points(group="spacy_factories") if ep.value.startswith("trialex.")}
-    assert names == {"trialex_normalizer", "trialex_drugs", "trialex_p_values", "trialex_doses",
-                     "trialex_trial_sizes", "trialex_response_rates"}
-    nlp = spacy.blank("en")
-    for name in sorted(names, key=lambda n: n != "trialex_normalizer"):
-        nlp.add_pipe(name)
-    doc = nlp("Twenty-eight patients received MMF 2 g/day (P = 0.04).")
-    assert [m.attrs["value"] for m in doc._.trialex.mentions["p_value"]] == [0.04]
+def test_a_pipeline_runs_its_components_in_order_over_the_document_state():
+    rules = Pipeline("en", decisions=False)
+    assert rules.pipe_names == ["drugs", "p_values", "doses", "trial_sizes", "response_rates", "effects"]
+    assert Pipeline("en").pipe_names[-1] == "decisions"
+    st = rules("Twenty-eight patients received MMF 2 g/day (P = 0.04).")
+    assert isinstance(st, DocState) and st.lang == "en"
+    assert [m.attrs["value"] for m in st.mentions["p_value"]] == [0.04]
+    assert [m.attrs["name"] for m in st.mentions["drug"]] == ["mycophenolate mofetil"]
+    with pytest.raises(ValueError, match="unsupported language"):
+        Pipeline("de")

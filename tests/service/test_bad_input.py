@@ -132,7 +132,7 @@ def test_a_long_text_in_a_batch_is_413(client):
 
 
 def long_japanese() -> tuple[str, list[str]]:
-    """About 70 kB of Japanese (over Sudachi's 49,149-byte input), every sentence with a p value."""
+    """About 70 kB of Japanese, every sentence with a p value."""
     sentences, p_texts = [], []
     i = 0
     while sum(len(s.encode("utf-8")) for s in sentences) < 70_000:
@@ -145,7 +145,7 @@ def long_japanese() -> tuple[str, list[str]]:
     return "".join(sentences), p_texts
 
 
-def test_japanese_over_sudachi_byte_limit_is_chunked_with_right_offsets(client):
+def test_long_japanese_text_keeps_every_offset(client):
     text, p_texts = long_japanese()
     assert len(text.encode("utf-8")) > 49_149 and len(text) < SETTINGS.max_chars
     r = client.post("/v1/extract", json={"text": text, "id": "long-ja"})

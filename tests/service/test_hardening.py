@@ -57,8 +57,8 @@ class Recorder:
     def extract(self, *args, budget=None):
         return self._run(lambda: self.inner.extract(*args, budget=budget))
 
-    def extract_many(self, records, batch_size=64, budget=None):
-        return self._run(lambda: list(self.inner.extract_many(list(records), batch_size, budget=budget)))
+    def extract_many(self, records, budget=None):
+        return self._run(lambda: list(self.inner.extract_many(list(records), budget=budget)))
 
 
 def engine_of(extractor) -> Engine:
