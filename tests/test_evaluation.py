@@ -104,3 +104,23 @@ def test_effects_are_scored_when_the_gold_has_them_and_stay_out_of_the_macro():
     assert (report.kinds["effect"].fp, report.kinds["effect"].fn) == (1, 1)
     assert report.macro_f1 == 1.0  # the five kinds are empty, so perfect
     assert "effect" not in score([gold()], [result()]).kinds  # gold without the kind: not scored
+
+
+def test_scope_and_arm_of_found_sizes_are_counted():
+    g = gold(trial_size=[dict(span("185 例"), n=185, scope="arm", arm="mycophenolate mofetil"),
+                         dict(span("104 例"), n=104, scope="total")])
+    r = result(trial_sizes=[dict(span("185 例"), n=185, scope="arm", arm="mycophenolate mofetil + prednisolone"),
+                            dict(span("104 例"), n=104, scope="arm", arm="prednisolone")])
+    report = score([g], [r])
+    assert report.roles == {"found": 2, "scope": 1, "arm": 1, "both": 1}
+    assert report.as_dict()["trial_size_roles"] == {"found": 2, "scope": 0.5, "arm": 0.5, "both": 0.5}
+
+
+@pytest.mark.parametrize("g, o, agree", [
+    ("placebo", "placebo + mycophenolate mofetil", True), ("placebo", "mycophenolate mofetil", False),
+    ("Control", "control", True), (None, None, True), ("control", None, False), (None, "placebo", False),
+    ("peginterferon alfa-2a", "peginterferon alfa-2b", False)])
+def test_arm_names_agree_on_a_contiguous_run_of_words(g, o, agree):
+    from trialex.evaluation import arm_agrees
+
+    assert arm_agrees(g, o) is agree

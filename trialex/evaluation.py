@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,18 @@ class Report:
     errors: list[dict] = field(default_factory=list)
     docs: int = 0
     per_doc: list[dict[str, tuple[int, int, int]]] = field(default_factory=list)  # [doc][kind] = (tp, fp, fn)
+    # of the trial sizes found (matched), how many have the gold's scope, its arm, and both
+    roles: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("found", "scope", "arm", "both"), 0))
+
+    def add_roles(self, gold: dict, out: dict) -> None:
+        scope = gold.get("scope") == out.get("scope")
+        arm = arm_agrees(gold.get("arm"), out.get("arm"))
+        for key, right in (("found", True), ("scope", scope), ("arm", arm), ("both", scope and arm)):
+            self.roles[key] += right
+
+    def role_shares(self) -> dict[str, float]:
+        found = self.roles["found"]
+        return {k: round(self.roles[k] / found, 4) if found else 1.0 for k in ("scope", "arm", "both")}
 
     def intervals(self, rounds: int = 1000, seed: int = 0, level: float = 0.95) -> dict[str, tuple[float, float]]:
         """Percentile bootstrap intervals of each kind's F1 and of the macro-F1, resampling documents."""
@@ -110,6 +123,7 @@ class Report:
                       for k, s in self.kinds.items()},
             "macro_f1": round(self.macro_f1, 4),
             "macro_f1_ci95": [round(x, 4) for x in ci.get("macro", ())],
+            "trial_size_roles": {"found": self.roles["found"], **self.role_shares()},
         }
 
     def table(self) -> str:
@@ -119,6 +133,9 @@ class Report:
             lines.append(f"{k:<15}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}  {_ci(ci.get(k)):<15}"
                          f"{s.tp:>6}{s.fp:>6}{s.fn:>6}")
         lines.append(f"documents: {self.docs}  macro-F1: {self.macro_f1:.4f} {_ci(ci.get('macro'))}")
+        shares = self.role_shares()
+        lines.append(f"trial sizes found: {self.roles['found']}; right scope {shares['scope']:.1%}, "
+                     f"right arm {shares['arm']:.1%}, both {shares['both']:.1%}")
         return "\n".join(lines)
 
 
@@ -148,6 +165,8 @@ def score_document(gold: dict, result: dict, report: Report) -> None:
             else:
                 used.add(match)
                 report.kinds[kind].tp += 1
+                if kind == "trial_size":
+                    report.add_roles(golds[match], o)
         for i, g in enumerate(golds):
             if i not in used:
                 report.kinds[kind].fn += 1
@@ -155,6 +174,20 @@ def score_document(gold: dict, result: dict, report: Report) -> None:
         k = report.kinds[kind]
         doc_counts[kind] = (k.tp - before[0], k.fp - before[1], k.fn - before[2])
     report.per_doc.append(doc_counts)
+
+
+def _words(name: str) -> list[str]:
+    return re.findall(r"\w+", name.lower())
+
+
+def arm_agrees(gold: str | None, out: str | None) -> bool:
+    """The arm of a size: both absent, or one name's words a contiguous run of the other's
+    ("placebo" and "placebo + mycophenolate mofetil" agree; "placebo" and "MMF" do not)."""
+    if not gold or not out:
+        return not gold and not out
+    a, b = _words(gold), _words(out)
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[i:i + len(short)] == short for i in range(len(long_) - len(short) + 1))
 
 
 def _error(what: str, kind: str, gold: dict, m: dict, text: str) -> dict:
