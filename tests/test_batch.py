@@ -189,3 +189,47 @@ def test_dask_local_cluster_equals_single_process(tmp_path):
     assert [r["id"] for r in b] == [r["id"] for r in records]  # input order
     assert a == b
     assert sum("error" in r for r in b) == 1
+
+
+def test_the_progress_bar_starts_once_the_pipelines_are_loaded(tmp_path, learned, monkeypatch, capsys):
+    """Its rate and ETA count extraction alone; the load time is printed once, before it."""
+    import re
+    import time
+
+    import tqdm
+
+    events: list[str] = []
+
+    def slow_extractor():  # loading the pipelines, shortened
+        time.sleep(0.5)
+        events.append("loaded")
+        return learned
+
+    class Bar(tqdm.tqdm):
+        def __init__(self, *args, **kwargs):
+            events.append("bar")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "_EXTRACTOR", None)
+    monkeypatch.setattr("trialex.pipelines.pipeline.Extractor", slow_extractor)
+    monkeypatch.setattr(tqdm, "tqdm", Bar)
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_jsonl(src, docs(3))
+    assert main(["batch", str(src), "-o", str(out)]) == 0  # with its progress bar
+    assert events == ["loaded", "bar"]
+    err = capsys.readouterr().err
+    loaded = re.findall(r"trialex batch: pipelines loaded in (\d+\.\d) s\n", err)
+    assert len(loaded) == 1 and float(loaded[0]) >= 0.5
+    assert err.index("pipelines loaded in") < err.index("%|") and "3/3" in err
+    assert len(read(out)) == 3
+
+
+def test_csv_columns_named_by_options(tmp_path):
+    src, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
+    with src.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["pmid", "abstract"], ["111", EN], ["222", JA]])
+    assert run(str(src), "-o", str(out), "--id-column", "pmid", "--text-column", "abstract") == 0
+    a, b = read(out)
+    assert (a["id"], b["id"]) == ("111", "222") and b["lang"] == "ja" and a["p_values"][0]["value"] == 0.01
+    with pytest.raises(SystemExit, match="'text' column"):
+        run(str(src), "-o", str(tmp_path / "other.jsonl"))

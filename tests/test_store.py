@@ -318,11 +318,16 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     assert (tmp_path / "x.sqlite3").exists()
 
 
-def test_default_url_is_a_local_sqlite_file(monkeypatch, tmp_path):
+def test_default_url_is_one_sqlite_file_in_the_user_data_directory(monkeypatch, tmp_path):
     from trialex.store import default_url, normalise_url
 
     monkeypatch.delenv("TRIALEX_DB_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    assert default_url() == f"sqlite:///{tmp_path / 'trialex-curation.sqlite3'}"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    urls = set()
+    for folder in ("a", "b"):  # the same store whatever folder the command runs from
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        urls.add(default_url())
+    assert urls == {f"sqlite:///{tmp_path / 'data' / 'trialex' / 'curation.sqlite3'}"}
     monkeypatch.setenv("TRIALEX_DB_URL", "postgresql://u@h/db")
     assert normalise_url(None) == "postgresql+psycopg://u@h/db"

@@ -3,7 +3,8 @@
 Input (by what INPUT is):
 
 - a folder: every ``*.txt`` file in it (not recursive), id = the file name;
-- a ``.csv`` file: columns ``id``, ``text`` and optionally ``lang`` (other columns ignored);
+- a ``.csv`` file: columns ``id``, ``text`` and optionally ``lang`` (other columns ignored;
+  ``--id-column``, ``--text-column``, ``--lang-column`` name others);
 - anything else (or ``-`` for stdin): JSONL, one ``{"id", "text", "lang"?}`` object a line
   (a record without ``id`` gets its line index among non-blank lines, as in `trialex extract`).
 
@@ -38,6 +39,7 @@ from pathlib import Path
 
 LANGS = ("auto", "ja", "en")
 EXIT_SOME_FAILED = 3
+CSV_COLUMNS = {"id": "id", "text": "text", "lang": "lang"}  # field: the CSV column it is read from (default)
 
 # -- input --------------------------------------------------------------------------------
 
@@ -87,16 +89,19 @@ def read_jsonl(stream) -> Iterator[dict]:
         yield rec
 
 
-def read_csv(path: Path) -> Iterator[dict]:
-    """Rows of a CSV file with columns id, text[, lang]; undecodable bytes make that row an error."""
+def read_csv(path: Path, columns: dict[str, str] = CSV_COLUMNS) -> Iterator[dict]:
+    """Rows of a CSV file with columns id, text[, lang] (named by COLUMNS); undecodable bytes make
+    that row an error."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # abstracts longer than 128 kB
     with path.open(encoding="utf-8", errors="surrogateescape", newline="") as fh:
         reader = csv.DictReader(fh)
         fields = reader.fieldnames or []
-        if "text" not in fields:
-            raise SystemExit(f"{path}: a CSV input needs a 'text' column (found {fields})")
+        if columns["text"] not in fields:
+            raise SystemExit(f"{path}: a CSV input needs a {columns['text']!r} column (found {fields}; "
+                             "--text-column names another)")
         for index, row in enumerate(reader):
-            rec = {"id": row.get("id") or str(index), "text": row.get("text"), "lang": row.get("lang") or None}
+            rec = {"id": row.get(columns["id"]) or str(index), "text": row.get(columns["text"]),
+                   "lang": row.get(columns["lang"]) or None}
             if isinstance(rec["text"], str):
                 try:
                     rec["text"].encode("utf-8")
@@ -126,13 +131,13 @@ def input_kind(src: str) -> str:
     return "jsonl"
 
 
-def read_records(src: str, lang: str = "auto") -> Iterator[dict]:
+def read_records(src: str, lang: str = "auto", columns: dict[str, str] = CSV_COLUMNS) -> Iterator[dict]:
     """Checked records of INPUT (see the module doc): pipeline-ready or {"id","error"}."""
     kind = input_kind(src)
     if kind == "folder":
         raw = read_folder(Path(src))
     elif kind == "csv":
-        raw = read_csv(Path(src))
+        raw = read_csv(Path(src), columns)
     elif src == "-":
         raw = read_jsonl(sys.stdin.buffer)
     else:
@@ -144,7 +149,7 @@ def read_records(src: str, lang: str = "auto") -> Iterator[dict]:
         yield check_record(rec, lang)
 
 
-def count_records(src: str) -> int | None:
+def count_records(src: str, columns: dict[str, str] = CSV_COLUMNS) -> int | None:
     """Number of input documents, for the progress bar (None for stdin)."""
     kind = input_kind(src)
     if src == "-":
@@ -152,7 +157,7 @@ def count_records(src: str) -> int | None:
     if kind == "folder":
         return sum(1 for p in Path(src).iterdir() if p.suffix.lower() == ".txt" and p.is_file())
     if kind == "csv":
-        return sum(1 for _ in read_csv(Path(src)))
+        return sum(1 for _ in read_csv(Path(src), columns))
     with open(src, "rb") as fh:
         return sum(1 for line in fh if line.strip())
 
@@ -191,9 +196,9 @@ def load_done(path: Path) -> set[str | None]:
 class Writer:
     """Appends one JSON line per result, flushed at once; errors also go to --errors."""
 
-    def __init__(self, path: str, errors_path: str | None = None) -> None:
+    def __init__(self, path: str, errors_path: str | None = None, mode: str = "a") -> None:
         self.stdout = path == "-"
-        self.fh = sys.stdout if self.stdout else open(path, "a", encoding="utf-8")
+        self.fh = sys.stdout if self.stdout else open(path, mode, encoding="utf-8")
         self.errors = open(errors_path, "a", encoding="utf-8") if errors_path else None
         self.written = 0
         self.failed = 0
@@ -264,7 +269,33 @@ def chunks(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield part
 
 
-def run_local(records: Iterable[dict], writer: Writer, progress, batch_size: int) -> None:
+class Progress:
+    """The progress bar of a run (tqdm, on stderr), opened only once the pipelines are loaded, so
+    that its rate and ETA count extraction alone; just before it, the load time is printed once."""
+
+    def __init__(self, desc: str, total: int | None, disable: bool = False) -> None:
+        self.desc, self.total, self.disable = desc, total, disable
+        self.t0 = time.perf_counter()
+        self.bar = None
+
+    def start(self, what: str = "pipelines loaded") -> None:
+        from tqdm import tqdm
+
+        print(f"{self.desc}: {what} in {time.perf_counter() - self.t0:.1f} s", file=sys.stderr, flush=True)
+        self.bar = tqdm(total=self.total, unit="doc", file=sys.stderr, disable=self.disable, desc=self.desc,
+                        dynamic_ncols=True)
+
+    def update(self, n: int = 1) -> None:
+        self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_local(records: Iterable[dict], writer: Writer, progress: Progress, batch_size: int) -> None:
+    get_extractor()
+    progress.start()
     for part in chunks(records, batch_size):
         for result in process_partition(part, batch_size):
             writer.write(result)
@@ -292,7 +323,7 @@ def _worker_plugin():
     return LoadExtractor()
 
 
-def run_dask(records: Iterable[dict], writer: Writer, progress, *, scheduler: str | None, workers: int,
+def run_dask(records: Iterable[dict], writer: Writer, progress: Progress, *, scheduler: str | None, workers: int,
              partition_size: int, batch_size: int, log=None) -> None:
     try:
         from distributed import Client, LocalCluster
@@ -309,6 +340,7 @@ def run_dask(records: Iterable[dict], writer: Writer, progress, *, scheduler: st
     try:
         client.register_plugin(_worker_plugin())
         n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        progress.start(f"{n_workers} Dask workers started, their pipelines loaded")
         window = 2 * n_workers  # partitions in flight: bounded memory, every worker busy
         pending: deque = deque()  # (partition, future), in input order
         parts = chunks(records, partition_size)
@@ -344,8 +376,6 @@ def run_dask(records: Iterable[dict], writer: Writer, progress, *, scheduler: st
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     t0 = time.perf_counter()
     done: set = set()
     if args.output != "-":
@@ -355,16 +385,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     def todo() -> Iterator[dict]:
         nonlocal skipped
-        for rec in read_records(args.input, args.lang):
+        for rec in read_records(args.input, args.lang, csv_columns(args)):
             if rec["id"] in done:
                 skipped += 1
                 progress.update(1)
                 continue
             yield rec
 
-    total = count_records(args.input)
-    progress = tqdm(total=total, unit="doc", file=sys.stderr, disable=args.no_progress,
-                    desc="trialex batch", dynamic_ncols=True)
+    progress = Progress("trialex batch", count_records(args.input, csv_columns(args)), args.no_progress)
     writer = Writer(args.output, args.errors)
     try:
         if args.engine == "dask":
@@ -381,20 +409,29 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if writer.failed else 0
 
 
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """--lang and the CSV column options, the same for `trialex batch` and `trialex extract`."""
+    p.add_argument("--lang", default="auto", choices=list(LANGS), help="for documents without a lang")
+    for field, column in CSV_COLUMNS.items():
+        p.add_argument(f"--{field}-column", default=column, help=f"CSV input: the column of the document's {field}")
+
+
+def csv_columns(args: argparse.Namespace) -> dict[str, str]:
+    return {field: getattr(args, f"{field}_column") for field in CSV_COLUMNS}
+
+
 def register(subparsers) -> None:
-    b = subparsers.add_parser(
-        "batch", help="extract from JSONL, CSV or a folder of .txt files; resumable; local or Dask",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    b = subparsers.add_parser("batch", description=__doc__)
     b.add_argument("input", help="a .jsonl file (or - for stdin), a .csv file, or a folder of .txt files")
     b.add_argument("-o", "--output", required=True,
                    help="results, JSONL; appended to, and ids already in it are skipped (- for stdout)")
     b.add_argument("--errors", help="also write the {id, error} lines of failed documents here")
-    b.add_argument("--lang", default="auto", choices=list(LANGS), help="for documents without a lang")
-    b.add_argument("--batch-size", type=int, default=64, help="documents per nlp.pipe batch (default 64)")
-    b.add_argument("--engine", choices=["local", "dask"], default="local")
+    add_input_options(b)
+    b.add_argument("--batch-size", type=int, default=64, help="documents per nlp.pipe batch")
+    b.add_argument("--engine", choices=["local", "dask"], default="local", help="where extraction runs")
     b.add_argument("--scheduler", help="with --engine dask: address of a running scheduler (tcp://host:8786)")
     b.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="with --engine dask and no --scheduler: LocalCluster worker processes (default: cores)")
+                   help="with --engine dask and no --scheduler: LocalCluster worker processes (default: the cores)")
     b.add_argument("--partition-size", type=int, default=256, help="with --engine dask: documents per task")
     b.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     b.set_defaults(func=cmd_batch)

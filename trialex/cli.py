@@ -1,17 +1,57 @@
-"""The `trialex` command: serve, extract, evaluate (and batch, export, view, curation from their modules)."""
+"""The `trialex` command: serve, extract, evaluate (and batch, table, train, export, view, curation
+from their own modules, each imported only when one of its commands runs)."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Iterator, TextIO
 
+# command: (module with register(subparsers), one-line help).  Only the module of the command
+# that runs is imported, so that `trialex --version` and `--help` stay cheap (docs/cli.md):
+# trialex.train alone imports spaCy and the pipelines.
+PLUGINS = {
+    "batch": ("trialex.batch", "extract from JSONL, CSV or a folder of .txt files; resumable; local or Dask"),
+    "table": ("trialex.table", "the evidence table (one row per arm × outcome) as CSV, XLSX or JSON"),
+    "train": ("trialex.train", "rebuild the trained decisions from annotations/ (models/decisions/)"),
+    "export": ("trialex.curation", "export documents with extractions or corrections "
+                                   "(label-studio, prodigy, doccano, gold, spacy)"),
+    "view": ("trialex.curation", "write an HTML page of one document with the five kinds highlighted"),
+    "curation": ("trialex.curation", "the store of curated corrections (init, status, preannotate, "
+                                     "import-ls, history)"),
+}
 
-PLUGIN_COMMANDS = ("trialex.batch", "trialex.curation", "trialex.table", "trialex.train")
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Descriptions as written; every option with a help text says its default (unless None/False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """Every parser and sub-parser of the command (sub-parsers are of their parent's class): help
+    that says the defaults."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+class _Commands:
+    """The subparsers action as a plugin's register() sees it: one-line helps from PLUGINS."""
+
+    def __init__(self, sub) -> None:
+        self.sub = sub
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        kwargs.setdefault("help", PLUGINS[name][1])
+        return self.sub.add_parser(name, **kwargs)
 
 
 def _open_in(path: str) -> TextIO:
@@ -52,17 +92,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from trialex.pipelines.pipeline import Extractor
+    """Like `trialex batch` (its readers, its {"id", "error"} lines) but JSONL or plain text on
+    stdin too, and no resuming."""
+    from trialex.batch import (EXIT_SOME_FAILED, Progress, Writer, check_record, csv_columns, input_kind,
+                               read_records, run_local)
 
-    extractor = Extractor()
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    with _open_in(args.input) as fh:
-        docs = read_documents(fh, args.lang)
-        for result in extractor.extract_many(docs):
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-    if out is not sys.stdout:
-        out.close()
-    return 0
+    if input_kind(args.input) == "jsonl":
+        with _open_in(args.input) as fh:
+            records = [check_record(r, args.lang) for r in read_documents(fh, args.lang)]
+    else:  # a .csv file or a folder of .txt files: read as `trialex batch` reads them
+        records = read_records(args.input, args.lang, csv_columns(args))
+    writer = Writer(args.output or "-", mode="w")
+    try:
+        run_local(records, writer, Progress("trialex extract", None, disable=True), 64)
+    finally:
+        writer.close()
+    return EXIT_SOME_FAILED if writer.failed else 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -106,32 +151,36 @@ def _sets_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser(modules: set[str] | None = None) -> argparse.ArgumentParser:
+    """The command's parser.  Of the plugin modules only those in MODULES are imported (None:
+    all); the other commands get a stand-in parser that shows their one-line help."""
     from trialex import __version__
+    from trialex.batch import add_input_options
 
-    p = argparse.ArgumentParser(prog="trialex", description=__doc__)
+    p = Parser(prog="trialex", description=__doc__)
     p.add_argument("--version", action="version", version=f"trialex {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("serve", help="run the HTTP API")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    s.add_argument("--port", type=int, default=8000, help="port to listen on")
     s.add_argument("--workers", type=int, default=None,
                    help="worker processes, each with its own pipelines (default: $TRIALEX_WORKERS or 1)")
-    s.add_argument("--log-level", default="info")
+    s.add_argument("--log-level", default="info", help="uvicorn's log level")
     s.set_defaults(func=cmd_serve)
 
-    e = sub.add_parser("extract", help="extract from JSONL or plain text; one JSON result a line")
-    e.add_argument("input", nargs="?", default="-", help="file, or - for stdin (default)")
-    e.add_argument("--lang", default="auto", choices=["auto", "ja", "en"])
+    e = sub.add_parser("extract", help="extract from JSONL, plain text, CSV or a folder of .txt files; "
+                                       "one JSON result a line")
+    e.add_argument("input", nargs="?", default="-",
+                   help="JSONL or plain text file, - for stdin, a .csv file, or a folder of .txt files")
     e.add_argument("-o", "--output", help="write results here instead of stdout")
+    add_input_options(e)
     e.set_defaults(func=cmd_extract)
 
     v = sub.add_parser("evaluate", help="score the pipeline on gold JSONL (the spec's format); "
                        "without a file, every set of annotations/sets.json with its role")
     v.add_argument("gold", nargs="?", help="one gold file (default: every set listed in --sets)")
-    v.add_argument("--sets", default="annotations/sets.json",
-                   help="the list of gold sets and their roles (default annotations/sets.json)")
+    v.add_argument("--sets", default="annotations/sets.json", help="the list of gold sets and their roles")
     v.add_argument("--errors", action="store_true", help="list every miss (FN) and false positive (FP)")
     v.add_argument("--kind", choices=["drug", "dose", "trial_size", "response_rate", "p_value"],
                    help="with --errors: only this kind")
@@ -139,16 +188,26 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--rules-only", action="store_true",
                    help="score the rule path alone (the fallback without the trained models of models/decisions/)")
     v.add_argument("--shared", default="../shared",
-                   help="where the shared corpora are, for stand-off gold without text (default ../shared)")
+                   help="where the shared corpora are, for stand-off gold without text")
     v.set_defaults(func=cmd_evaluate)
 
-    # Further commands live in their own modules, each with register(subparsers):
-    # trialex.batch (batch, Dask) and trialex.curation (export, view, curation store).
-    for module in PLUGIN_COMMANDS:
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module).register(sub)
+    commands = _Commands(sub)
+    registered: set[str] = set()
+    for name, (module, helptext) in PLUGINS.items():
+        if module in registered:
+            continue
+        if modules is None or module in modules:
+            importlib.import_module(module).register(commands)
+            registered.add(module)
+        else:
+            sub.add_parser(name, help=helptext, add_help=False)
+    return p
 
-    args = p.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser({PLUGINS[command][0]} if command in PLUGINS else set()).parse_args(argv)
     return args.func(args)
 
 

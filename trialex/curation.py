@@ -6,7 +6,7 @@
 
 INPUT is JSONL: gold lines (the spec's format) are exported as they are; lines with only
 ``{"id", "text", "lang"?}`` are extracted first.  Without INPUT, ``export`` reads the curation
-store (``--db``, default TRIALEX_DB_URL or ./trialex-curation.sqlite3): the curated documents
+store (``--db``, default TRIALEX_DB_URL or curation.sqlite3 in the user's data directory): the curated documents
 (``--source corrections``, default) or their latest pre-annotations (``--source extractions``).
 The loop: ``trialex export --format gold --out curated.jsonl`` then ``trialex evaluate curated.jsonl``.
 """
@@ -70,9 +70,18 @@ def records_from_lines(lines: list[dict], lang: str = "auto", extractor=None) ->
 
 
 def _store(args):
+    """The store of --db/--schema; which one it is goes to stderr (once: each command opens one)."""
     from .store import CurationStore
-    return CurationStore(getattr(args, "db", None),
-                         schema=getattr(args, "schema", None) or os.environ.get("TRIALEX_DB_SCHEMA") or None)
+    store = CurationStore(args.db, schema=args.schema or os.environ.get("TRIALEX_DB_SCHEMA") or None)
+    print(f"curation store: {store.engine.url.render_as_string(hide_password=True)}"
+          + (f" (schema {store.schema})" if store.schema else ""), file=sys.stderr)
+    return store
+
+
+def _store_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", help="store URL or SQLite path (default: $TRIALEX_DB_URL, else curation.sqlite3 "
+                                "in the user's data directory, ~/.local/share/trialex on Linux)")
+    p.add_argument("--schema", help="PostgreSQL schema of the tables (default: $TRIALEX_DB_SCHEMA)")
 
 
 def _ids(args) -> list[str] | None:
@@ -230,64 +239,58 @@ def cmd_import_ls(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    x = sub.add_parser("export", help="export documents with extractions or corrections "
-                                      "(label-studio, prodigy, doccano, gold, spacy)")
+    x = sub.add_parser("export")
     x.add_argument("input", nargs="?", help="JSONL (gold lines, or {id,text,lang} to extract); "
                                             "omit to export from the curation store")
-    x.add_argument("--format", "-f", required=True, choices=FORMATS)
+    x.add_argument("--format", "-f", required=True, choices=FORMATS, help="the output format")
     x.add_argument("--out", "-o", help="output file (default stdout; required for spacy)")
     x.add_argument("--offsets", choices=OFFSETS, default=None,
                    help="codepoint (Python, the default) or utf16 (JavaScript); label-studio defaults to utf16")
-    x.add_argument("--db", help="store URL or SQLite path (default TRIALEX_DB_URL or ./trialex-curation.sqlite3)")
-    x.add_argument("--schema", help="PostgreSQL schema of the tables (default TRIALEX_DB_SCHEMA)")
+    _store_options(x)
     x.add_argument("--source", choices=["corrections", "extractions"], default="corrections",
-                   help="from the store: the curated versions (default) or the latest pre-annotations")
+                   help="from the store: the curated versions or the latest pre-annotations")
     x.add_argument("--ids", help="comma-separated document ids to export (default all)")
-    x.add_argument("--lang", default="auto", choices=["auto", "ja", "en"])
+    x.add_argument("--lang", default="auto", choices=["auto", "ja", "en"], help="for documents without a lang")
     x.add_argument("--label-config", help="label-studio: name regions after this labelling config XML")
     x.add_argument("--shared", default="../shared", help="where the shared corpora are, for stand-off gold "
-                                                         "lines without text (default ../shared)")
+                                                         "lines without text")
     x.set_defaults(func=cmd_export)
 
-    v = sub.add_parser("view", help="write an HTML page of one document with the five kinds highlighted")
+    v = sub.add_parser("view")
     v.add_argument("input", nargs="?", default="-", help="text file, JSONL (first line or --id), or - (stdin)")
     v.add_argument("--id", help="the JSONL line with this id")
     v.add_argument("--doc", help="a document of the curation store instead of INPUT")
-    v.add_argument("--source", choices=["corrections", "extractions"], default="corrections")
-    v.add_argument("--db", help="store URL or SQLite path")
-    v.add_argument("--schema", help="PostgreSQL schema of the tables (default TRIALEX_DB_SCHEMA)")
-    v.add_argument("--lang", default="auto", choices=["auto", "ja", "en"])
+    v.add_argument("--source", choices=["corrections", "extractions"], default="corrections",
+                   help="with --doc: the curated version or the latest pre-annotation")
+    _store_options(v)
+    v.add_argument("--lang", default="auto", choices=["auto", "ja", "en"], help="for a document without a lang")
     v.add_argument("-o", "--output", help="the .html file (default ID.html)")
     v.set_defaults(func=cmd_view)
 
-    c = sub.add_parser("curation", help="the store of curated corrections (init, status, preannotate, "
-                                        "import-ls, history)")
-    cs = c.add_subparsers(dest="curation_command", required=True)
+    c = sub.add_parser("curation")
+    cs = c.add_subparsers(dest="curation_command", required=True, metavar="COMMAND")
     for name, fn, helptext in (("init", cmd_init, "create the tables; print the database URL"),
                                ("status", cmd_status, "counts of documents, pre-annotations, corrections")):
-        p = cs.add_parser(name, help=helptext)
-        p.add_argument("--db")
-        p.add_argument("--schema", help="PostgreSQL schema of the tables (default TRIALEX_DB_SCHEMA)")
+        p = cs.add_parser(name, help=helptext, description=helptext)
+        _store_options(p)
         p.set_defaults(func=fn)
     p = cs.add_parser("history", help="every stored version of the corrections (of one document)")
-    p.add_argument("key", nargs="?")
-    p.add_argument("--db")
-    p.add_argument("--schema", help="PostgreSQL schema of the tables (default TRIALEX_DB_SCHEMA)")
+    p.add_argument("key", nargs="?", help="a document key (default: every document)")
+    _store_options(p)
     p.set_defaults(func=cmd_history)
     p = cs.add_parser("preannotate", help="extract JSONL documents, store them with their pre-annotations, "
                                           "optionally write Label Studio tasks")
-    p.add_argument("input")
-    p.add_argument("--db")
-    p.add_argument("--schema", help="PostgreSQL schema of the tables (default TRIALEX_DB_SCHEMA)")
+    p.add_argument("input", help="JSONL of {id, text, lang?} lines")
+    _store_options(p)
     p.add_argument("--tasks", help="write Label Studio tasks (JSON, UTF-16 offsets) here")
     p.add_argument("--label-config", help="labelling config XML the tasks are for (default: the shipped one)")
     p.set_defaults(func=cmd_preannotate)
     p = cs.add_parser("import-ls", help="store the annotations of a Label Studio JSON export as corrections")
-    p.add_argument("export")
-    p.add_argument("--db")
-    p.add_argument("--schema", help="PostgreSQL schema of the tables (default TRIALEX_DB_SCHEMA)")
+    p.add_argument("export", help="the JSON export (a list of tasks with their annotations)")
+    _store_options(p)
     p.add_argument("--project", help="project id, for tasks without data.doc_id")
-    p.add_argument("--label-config")
-    p.add_argument("--offsets", choices=OFFSETS, default="utf16")
+    p.add_argument("--label-config", help="labelling config XML the annotations were made with "
+                                          "(default: the shipped one)")
+    p.add_argument("--offsets", choices=OFFSETS, default="utf16", help="how the export counts offsets")
     p.add_argument("--no-extract", action="store_true", help="do not run the extractor to fill missing values")
     p.set_defaults(func=cmd_import_ls)

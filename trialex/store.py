@@ -58,14 +58,20 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from .exports import (KINDS, REQUIRED, LabelConfig, derive_values, parse_ls_result, result_to_spans,
                       sort_spans)
 
-DEFAULT_DB = "trialex-curation.sqlite3"
+DEFAULT_DB = "curation.sqlite3"  # in the user's data directory (platformdirs), not the current folder
 LIVE_ACTIONS = ("created", "updated", "imported")
 
 
 def default_url() -> str:
-    """TRIALEX_DB_URL, else an SQLite file ./trialex-curation.sqlite3."""
+    """TRIALEX_DB_URL, else the SQLite file curation.sqlite3 in the user's data directory
+    (``$XDG_DATA_HOME/trialex``, by default ``~/.local/share/trialex`` on Linux): the same store
+    whatever folder a command runs from."""
     url = os.environ.get("TRIALEX_DB_URL")
-    return url if url else f"sqlite:///{Path(DEFAULT_DB).resolve()}"
+    if url:
+        return url
+    from platformdirs import user_data_path
+
+    return f"sqlite:///{user_data_path('trialex', appauthor=False) / DEFAULT_DB}"
 
 
 def normalise_url(url: str | None) -> str:
