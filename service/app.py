@@ -1,40 +1,38 @@
-"""The FastAPI service: a thin HTTP layer over trialex.pipelines.
+"""The FastAPI service: a thin HTTP layer over trialex.pipelines (the API: docs/api.md).
 
-Extraction runs in the thread pool behind one lock per process (a spaCy pipeline is not
-safe for overlapping calls), so /health answers at once while a long document is
-processed.  The pipelines load in a background thread at start-up; /ready says when.
-Limits and the time budget of each request live in one place, service/work.py.
+This module only assembles the app: the routers of service/routes/ (extract, ops, label_studio,
+view), the request middleware, the exception handlers that turn every error into one JSON shape
+(``{"error": {"code", "message", "details"}}``), the published schema, and the offline /docs and
+/redoc (Swagger UI and ReDoc served from the fastapi-offline package: no CDN).  The engine, its
+lock, the limits and the time budget live in service/work.py; the settings in service/config.py.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import uuid
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from trialex.pipelines.pipeline import MODEL_VERSION, Extractor
+from trialex.pipelines.pipeline import MODEL_VERSION
 from trialex.store import DocumentConflict, InvalidInput
-from trialex.table import MEDIA_TYPES as TABLE_MEDIA, WRITERS as TABLE_WRITERS, table
 
-from .auth import ACCESS_EXTENSION, SECURITY_SCHEMES, read_access, security_of
+from .auth import ACCESS_EXTENSION, SECURITY_SCHEMES, security_of
 from .config import Settings
 from .logging_config import configure_logging
-from .schemas import (BatchRequest, BatchResult, ExtractRequest, ExtractResult, HealthBody, ReadyBody, TableRequest,
-                      errors)
-from .work import RETRY_AFTER_SECONDS, ExtractionTimeout, Work, get_work
+from .routes import extract, label_studio, ops, view
+from .schemas import ERROR_CODES, error_body
+from .work import (RETRY_AFTER_SECONDS, Engine, EngineNotReady, ExtractionTimeout, InvalidText, OverLimit,
+                   get_engine)
 
 log = logging.getLogger("trialex.service")
 
@@ -43,39 +41,7 @@ log = logging.getLogger("trialex.service")
 # curl without Expect) then see the 413 instead of a connection reset.  Beyond it the 413 goes out
 # at once with "Connection: close".
 DRAIN_BYTES = 64 * 1024 * 1024
-
-
-STATIC = Path(__file__).parent / "static"  # the curator page
-
-
-class Engine:
-    """Holds the loaded extractor; loading happens once, in the background."""
-
-    def __init__(self) -> None:
-        self.extractor: Extractor | None = None
-        self.error: str | None = None
-        self.lock = threading.Lock()
-        self.loaded = threading.Event()
-
-    def load(self) -> None:
-        try:
-            t0 = time.perf_counter()
-            self.extractor = Extractor()
-            log.info("pipelines loaded", extra={"seconds": round(time.perf_counter() - t0, 2)})
-        except Exception as exc:  # the service stays up and /ready reports why
-            self.error = f"{type(exc).__name__}: {exc}"
-            log.exception("pipeline load failed")
-        finally:
-            self.loaded.set()
-
-    def get(self, timeout: float = 120.0) -> Extractor:
-        if not self.loaded.wait(timeout):
-            raise HTTPException(503, "models are still loading; retry shortly",
-                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-        if self.extractor is None:
-            raise HTTPException(503, f"models failed to load: {self.error}",
-                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-        return self.extractor
+RETRY = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 class BodyTooLarge(Exception):
@@ -83,7 +49,12 @@ class BodyTooLarge(Exception):
 
 
 def _too_large(max_bytes: int) -> dict:
-    return {"detail": f"request body over {max_bytes} bytes (TRIALEX_MAX_BODY_BYTES)"}
+    return error_body("body_too_large", f"request body over {max_bytes} bytes (TRIALEX_MAX_BODY_BYTES)",
+                      {"setting": "TRIALEX_MAX_BODY_BYTES", "limit": max_bytes})
+
+
+def _error(status: int, code: str, message: str, details=None, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
 class RequestContext:
@@ -153,7 +124,7 @@ class RequestContext:
             log.exception("unhandled error", extra={"request_id": request_id, "method": scope["method"],
                                                     "path": scope["path"]})
             if status is None:
-                await send_json(500, {"detail": "internal error", "request_id": request_id})
+                await send_json(500, error_body("internal_error", "internal error", {"request_id": request_id}))
         work = scope.get("state", {}).get("work")
         extra = {"request_id": request_id, "method": scope["method"], "path": scope["path"], "status": status,
                  "ms": round((time.perf_counter() - t0) * 1000, 2)}
@@ -162,9 +133,67 @@ class RequestContext:
         log.info("request", extra=extra)
 
 
+def _add_exception_handlers(app: FastAPI, settings: Settings) -> None:
+    """Every error as ``{"error": {"code", "message", "details"}}``: HTTP errors of routes and of
+    Starlette (404, 405, body errors), validation errors, and the domain errors of the engine
+    (work.py) and of the curation store."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if isinstance(exc.__cause__, BodyTooLarge):  # a streamed body over the limit
+            return JSONResponse(_too_large(settings.max_body_bytes), status_code=413)
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "error parsing the body"
+            err = exc.__cause__
+            return _error(400, "invalid_utf8", f"request body is not valid UTF-8 (byte 0x{err.object[err.start]:02x} "
+                                               f"at offset {err.start}); send JSON encoded as UTF-8")
+        if exc.status_code == 405:  # Allow: every method of the path (as published), not the first route's
+            methods = app.openapi()["paths"].get(request.scope["path"])
+            allow = sorted(m.upper() for m in methods or {}) or \
+                [m for m in (exc.headers or {}).get("Allow", "").split(", ") if m]
+            return _error(405, "method_not_allowed", f"method {request.method} not allowed; use {', '.join(allow)}",
+                          {"allow": allow}, headers={"Allow": ", ".join(allow)})
+        message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail, ensure_ascii=False)
+        return _error(exc.status_code, ERROR_CODES.get(exc.status_code, "error"), message, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        issues = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
+        first = issues[0] if issues else {"loc": [], "msg": ""}
+        where = ".".join(str(part) for part in first["loc"])
+        return _error(422, "validation_error", f"the request does not have the documented shape: {where}: "
+                                               f"{first['msg']}" + (f" (and {len(issues) - 1} more)" if len(issues) > 1
+                                                                    else ""), issues)
+
+    @app.exception_handler(ExtractionTimeout)
+    async def extraction_timeout(request: Request, exc: ExtractionTimeout):
+        work = getattr(request.state, "work", None)
+        message = work.timeout_detail() if work is not None else f"the extraction was stopped: {exc}"
+        return _error(503, "timeout", message, headers=RETRY)
+
+    @app.exception_handler(EngineNotReady)
+    async def engine_not_ready(request: Request, exc: EngineNotReady):
+        return _error(503, "models_failed" if exc.failed else "not_ready", str(exc), headers=RETRY)
+
+    @app.exception_handler(OverLimit)
+    async def over_limit(request: Request, exc: OverLimit):
+        return _error(413, "over_limit", str(exc), exc.details)
+
+    @app.exception_handler(InvalidText)
+    async def invalid_text(request: Request, exc: InvalidText):
+        return _error(422, "invalid_text", str(exc))
+
+    @app.exception_handler(DocumentConflict)
+    async def document_conflict(request: Request, exc: DocumentConflict):
+        return _error(409, "document_conflict", str(exc))
+
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, exc: InvalidInput):
+        return _error(422, "invalid_input", str(exc))
+
+
 def _publish(schema: dict, settings: Settings) -> dict:
     """FastAPI's OpenAPI schema, completed with this server's limits (maxLength, maxItems) and keys
-    (security), and with JSON error bodies also on the HTML routes."""
+    (security), with JSON error bodies also on the HTML routes, and a 500 (ErrorBody) everywhere."""
     comps = schema.setdefault("components", {})
     models = comps.get("schemas", {})
     models["ExtractRequest"]["properties"]["text"]["maxLength"] = settings.max_chars
@@ -180,25 +209,33 @@ def _publish(schema: dict, settings: Settings) -> dict:
             for param in op.get("parameters", []):  # a text in the query: the same limit
                 if param["name"] == "text" and param["in"] == "query":
                     param["schema"]["maxLength"] = settings.max_chars
-            for code, response in op.get("responses", {}).items():  # errors are JSON, also of HTML routes
-                content = response.get("content", {})
-                if code[0] in "45" and "application/json" not in content and len(content) == 1:
-                    response["content"] = {"application/json": content.popitem()[1]}
+            responses = op.setdefault("responses", {})
+            for code, response in responses.items():  # errors are JSON, also of HTML routes
+                if code[0] in "45" and "content" in response:
+                    merged: dict = {}
+                    for media in response["content"].values():  # the schema under text/html, examples under JSON
+                        merged.update(media)
+                    response["content"] = {"application/json": merged}
+            responses.setdefault("500", _INTERNAL_ERROR)
     return schema
 
 
+_INTERNAL_ERROR = {"description": "A bug: logged with the request id, which the body carries too.",
+                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
-    settings = settings or Settings.from_env()
-    engine = engine or Engine()
-    configure_logging()  # JSON lines with request id and timing; no abstract text (logging_config.py)
+    """The app; ``engine``: its engine (default: a new one, loaded in the background at start-up)."""
+    settings = settings or Settings()
+    configure_logging(settings=settings)  # JSON lines with request id and timing; no abstract text
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if not engine.loaded.is_set() and engine.extractor is None:
-            threading.Thread(target=engine.load, name="trialex-load", daemon=True).start()
+        if get_engine not in app.dependency_overrides:  # an engine put in its place comes loaded
+            app.state.engine.start()
         yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with Swagger UI and ReDoc from the package, no CDN
         title="trialex",
         version=MODEL_VERSION,
         description="Drugs, doses, trial sizes, response rates and p values from Japanese and "
@@ -206,102 +243,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         f"Limits of this server: {settings.max_chars} characters a text (TRIALEX_MAX_CHARS), "
         f"{settings.max_batch} documents or tasks a request (TRIALEX_MAX_BATCH), {settings.max_body_bytes} "
         f"bytes a body (TRIALEX_MAX_BODY_BYTES): 413 over them; {settings.max_seconds:g} s of extraction a "
-        "request (TRIALEX_MAX_SECONDS, 0: none): 503 with Retry-After over it.",
+        "request (TRIALEX_MAX_SECONDS, 0: none): 503 with Retry-After over it. Every error is "
+        '{"error": {"code", "message", "details"}} (ErrorBody).',
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from validator.swagger.io
     )
-    app.state.engine = engine
+    app.state.engine = engine or Engine()
     app.state.settings = settings
     app.add_middleware(RequestContext, max_bytes=settings.max_body_bytes)
-    # Curation (docs/curation.md): Label Studio ML backend + webhook, HTML view; API keys.
-    from .label_studio import router as label_studio_router, view_router
-    app.include_router(label_studio_router)
-    app.include_router(view_router)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        if isinstance(exc.__cause__, BodyTooLarge):  # a streamed body over the limit
-            return JSONResponse(_too_large(settings.max_body_bytes), status_code=413)
-        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "error parsing the body"
-            err = exc.__cause__
-            return JSONResponse({"detail": f"request body is not valid UTF-8 (byte 0x{err.object[err.start]:02x} "
-                                           f"at offset {err.start}); send JSON encoded as UTF-8"}, status_code=400)
-        if exc.status_code == 405:  # Allow: every method of the path (as published), not the first route's
-            methods = app.openapi()["paths"].get(request.scope["path"])
-            allow = ", ".join(sorted(m.upper() for m in methods)) if methods else (exc.headers or {}).get("Allow", "")
-            return JSONResponse({"detail": f"method {request.method} not allowed; use {allow}"},
-                                status_code=405, headers={"Allow": allow})
-        return await http_exception_handler(request, exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError):
-        errors_ = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
-        return JSONResponse({"detail": errors_}, status_code=422)
-
-    @app.exception_handler(ExtractionTimeout)
-    async def extraction_timeout(request: Request, exc: ExtractionTimeout):
-        work = getattr(request.state, "work", None)
-        detail = work.timeout_detail() if work is not None else f"the extraction was stopped: {exc}"
-        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-    @app.exception_handler(DocumentConflict)
-    async def document_conflict(request: Request, exc: DocumentConflict):
-        return JSONResponse({"detail": str(exc)}, status_code=409)
-
-    @app.exception_handler(InvalidInput)
-    async def invalid_input(request: Request, exc: InvalidInput):
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.head("/health", tags=["ops"], response_model=HealthBody)
-    @app.get("/health", tags=["ops"], response_model=HealthBody)
-    async def health() -> dict:
-        """Liveness: answers at once, also while models load or a request is running (also HEAD)."""
-        return {"status": "ok"}
-
-    @app.head("/ready", tags=["ops"], response_model=ReadyBody, responses={503: {"model": ReadyBody}})
-    @app.get("/ready", tags=["ops"], response_model=ReadyBody,
-             responses={503: {"model": ReadyBody, "description": "Loading, or the load failed (error)."}})
-    async def ready() -> JSONResponse:
-        """Readiness: 200 once the pipelines are loaded, 503 before (also HEAD)."""
-        if engine.extractor is not None:
-            return JSONResponse({"status": "ready", "model_version": MODEL_VERSION})
-        body = {"status": "failed" if engine.error else "loading"}
-        if engine.error:
-            body["error"] = engine.error
-        return JSONResponse(body, status_code=503)
-
-    @app.post("/v1/extract", response_model=ExtractResult, response_model_exclude_unset=True, tags=["extract"],
-              responses=errors(400, 401, 403, 413, 422, 503), **read_access())
-    async def extract(req: ExtractRequest, work: Work = Depends(get_work)) -> dict:
-        """Extract the six kinds from one abstract, with its arms and consistency checks."""
-        work.limit([req.text])
-        return await work.run(work.extract, req.text, req.lang, req.id)
-
-    @app.post("/v1/extract/batch", response_model=BatchResult, response_model_exclude_unset=True, tags=["extract"],
-              responses=errors(400, 401, 403, 413, 422, 503), **read_access())
-    async def extract_batch(req: BatchRequest, work: Work = Depends(get_work)) -> dict:
-        """Extract from several abstracts (run through nlp.pipe); results in input order."""
-        work.limit([d.text for d in req.documents])
-        return {"results": await work.run(work.extract_many, [d.model_dump() for d in req.documents])}
-
-    @app.post("/v1/table", tags=["extract"], responses={
-        **errors(400, 401, 403, 413, 422, 503),
-        200: {"description": "The evidence table: one row per arm × outcome, each cell with its spans.",
-              "content": {media: {} for media in TABLE_MEDIA.values()}}}, **read_access())
-    async def evidence_table(req: TableRequest, format: Literal["csv", "xlsx", "json"] = "json",
-                             work: Work = Depends(get_work)) -> Response:
-        """The evidence table of the documents (?format=csv|xlsx|json)."""
-        work.limit([d.text for d in req.documents])
-        results = await work.run(work.extract_many, [d.model_dump() for d in req.documents])
-        body = TABLE_WRITERS[format](table(results))
-        headers = {"Content-Disposition": f'attachment; filename="evidence-table.{format}"'} if format != "json" else {}
-        return Response(body, media_type=TABLE_MEDIA[format], headers=headers)
-
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.get("/", include_in_schema=False)
-    async def page() -> FileResponse:
-        """The curator page (service/static/index.html)."""
-        return FileResponse(STATIC / "index.html", media_type="text/html")
+    _add_exception_handlers(app, settings)
+    for routes in (ops, extract, label_studio, view):
+        app.include_router(routes.router)
+    app.mount("/static", StaticFiles(directory=view.STATIC), name="static")
 
     fastapi_openapi = app.openapi
 

@@ -1,55 +1,37 @@
-"""Service settings, read from the environment (documented in README.md)."""
+"""The service's settings: every TRIALEX_* variable the service reads, in one pydantic-settings
+class (the table with defaults: docs/api.md, "Settings").  Nothing else in service/ reads the
+environment.  An empty variable counts as unset (the default applies)."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRIALEX_", env_ignore_empty=True, frozen=True, extra="ignore")
 
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw not in (None, "") else default
+    max_chars: int = Field(200_000, description="longest text accepted (413 over it)")
+    max_batch: int = Field(256, description="most documents (tasks, annotations) in one request (413 over it)")
+    max_body_bytes: int = Field(4_000_000, description="largest request body (413 over it)")
+    max_seconds: float = Field(30.0, description="time budget of one request's extraction, waiting for the "
+                               "engine included (503 with Retry-After over it); 0: none")
+    # Curation (docs/curation.md): the key of write endpoints, where corrections are stored, and
+    # whether reads (extraction, /label-studio/predict, /v1/view) need the key too.
+    api_key: str | None = Field(None, repr=False, description="the API key of write endpoints (and of reads "
+                                "with require_key_for_read)")
+    require_key_for_read: bool = Field(False, description="1: extraction, /label-studio/predict and /v1/view "
+                                       "need the key too")
+    open_writes: bool = Field(False, description="1: writes without a key when none is set (local use only)")
+    db_url: str | None = Field(None, description="SQLAlchemy URL of the curation store; unset: the store's "
+                               "default (trialex.store.default_url)")
+    db_schema: str | None = Field(None, description="PostgreSQL schema of the store's tables (created if missing)")
+    workers: int = Field(1, description="worker processes of `trialex serve` (each loads its own pipelines)")
+    log_format: str = Field("json", description="`json` (one object a line) or `text` (plain, for a terminal)")
+    log_text: bool = Field(False, description="1 lets text-carrying log fields through (debugging only)")
+    log_level: str = Field("INFO", description="level of the trialex loggers")
 
 
 def default_workers() -> int:
-    """TRIALEX_WORKERS: worker processes of `trialex serve` (each loads its own pipelines)."""
-    return max(1, _int("TRIALEX_WORKERS", 1))
-
-
-def _bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    return raw.strip().lower() in ("1", "true", "yes", "on") if raw not in (None, "") else default
-
-
-@dataclass(frozen=True)
-class Settings:
-    max_chars: int = 200_000        # TRIALEX_MAX_CHARS: longer texts get 413
-    max_batch: int = 256            # TRIALEX_MAX_BATCH: more documents in a batch get 413
-    max_body_bytes: int = 4_000_000  # TRIALEX_MAX_BODY_BYTES: larger request bodies get 413
-    # TRIALEX_MAX_SECONDS: the time budget of one request's extraction, waiting for the engine included;
-    # over it the request gets 503 with Retry-After and the worker is free again.  0: no limit.
-    max_seconds: float = 30.0
-    # Curation (docs/curation.md): the key of write endpoints, where corrections are stored, and
-    # whether reads (extraction, /label-studio/predict, /v1/view) need the key too.
-    api_key: str | None = field(default=None, repr=False)  # TRIALEX_API_KEY
-    require_key_for_read: bool = False  # TRIALEX_REQUIRE_KEY_FOR_READ=1
-    open_writes: bool = False  # TRIALEX_OPEN_WRITES=1: writes without a key when none is set (local use only)
-    db_url: str | None = None  # TRIALEX_DB_URL: SQLAlchemy URL; default ./trialex-curation.sqlite3
-
-    @classmethod
-    def from_env(cls) -> "Settings":
-        return cls(
-            max_chars=_int("TRIALEX_MAX_CHARS", cls.max_chars),
-            max_batch=_int("TRIALEX_MAX_BATCH", cls.max_batch),
-            max_body_bytes=_int("TRIALEX_MAX_BODY_BYTES", cls.max_body_bytes),
-            max_seconds=_float("TRIALEX_MAX_SECONDS", cls.max_seconds),
-            api_key=os.environ.get("TRIALEX_API_KEY") or None,
-            require_key_for_read=_bool("TRIALEX_REQUIRE_KEY_FOR_READ"),
-            open_writes=_bool("TRIALEX_OPEN_WRITES"),
-            db_url=os.environ.get("TRIALEX_DB_URL") or None,
-        )
+    """TRIALEX_WORKERS: worker processes of `trialex serve` (at least 1)."""
+    return max(1, Settings().workers)

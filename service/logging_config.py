@@ -6,13 +6,8 @@ standard fields (time, level, logger, message) plus every ``extra`` field.  The 
 abstracts are never logged by default: fields that would carry them (``text``,
 ``texts``, ``body``, ``documents``) are dropped unless TRIALEX_LOG_TEXT=1.
 
-Environment:
-
-| variable | default | meaning |
-|---|---|---|
-| TRIALEX_LOG_FORMAT | json | ``json`` (one object a line) or ``text`` (plain, for a terminal) |
-| TRIALEX_LOG_LEVEL | INFO | level of the trialex loggers |
-| TRIALEX_LOG_TEXT | 0 | 1 lets text-carrying fields through (debugging only) |
+Settings (service/config.py): TRIALEX_LOG_FORMAT (``json``, or ``text`` for a terminal),
+TRIALEX_LOG_LEVEL (INFO) and TRIALEX_LOG_TEXT (0; 1 lets text-carrying fields through).
 
 Under ``trialex serve`` uvicorn's own loggers are given the same formatter; its access
 log is switched off in JSON mode because the service's ``request`` line replaces it (and
@@ -23,10 +18,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 import traceback
+
+from .config import Settings
 
 HANDLER_NAME = "trialex-json"
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
@@ -82,18 +78,14 @@ def _jsonable(value):
         return repr(value)
 
 
-def make_formatter(fmt: str | None = None, log_text: bool | None = None) -> logging.Formatter:
-    fmt = (fmt or os.environ.get("TRIALEX_LOG_FORMAT") or "json").lower()
-    if log_text is None:
-        log_text = os.environ.get("TRIALEX_LOG_TEXT", "0").lower() in ("1", "true", "yes")
-    return TextFormatter(log_text) if fmt == "text" else JsonFormatter(log_text)
-
-
 def configure_logging(fmt: str | None = None, level: str | None = None, stream=None,
-                      log_text: bool | None = None) -> logging.Handler:
-    """Give the "trialex" logger one structured handler (idempotent: replaces its own)."""
-    fmt = (fmt or os.environ.get("TRIALEX_LOG_FORMAT") or "json").lower()
-    formatter = make_formatter(fmt, log_text)
+                      log_text: bool | None = None, settings: Settings | None = None) -> logging.Handler:
+    """Give the "trialex" logger one structured handler (idempotent: replaces its own); what is
+    not given comes from ``settings`` (default: the environment's)."""
+    settings = settings or Settings()
+    fmt = (fmt or settings.log_format).lower()
+    log_text = settings.log_text if log_text is None else log_text
+    formatter = TextFormatter(log_text) if fmt == "text" else JsonFormatter(log_text)
     logger = logging.getLogger("trialex")
     for h in list(logger.handlers):
         if h.get_name() == HANDLER_NAME:
@@ -102,7 +94,7 @@ def configure_logging(fmt: str | None = None, level: str | None = None, stream=N
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(formatter)
     logger.addHandler(handler)
-    logger.setLevel((level or os.environ.get("TRIALEX_LOG_LEVEL") or "INFO").upper())
+    logger.setLevel((level or settings.log_level).upper())
     logger.propagate = False
     # uvicorn's loggers (when served by uvicorn): same format; the access log is replaced
     # by the service's own request line in JSON mode.

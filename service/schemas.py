@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
+from .examples import EN_TEXT, JA_TEXT  # an English and a Japanese abstract, with the answers
+
 Lang = Literal["auto", "ja", "en"]
 
 
@@ -24,18 +26,13 @@ def _not_blank_pattern() -> str:
 
 NOT_BLANK = _not_blank_pattern()  # the validators below check the same with str.strip()
 
-JA_EXAMPLE = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。MMF は 1 日 3,000mg を投与した。"
-EN_EXAMPLE = ("A total of 370 patients were randomized to mycophenolate mofetil (MMF, 3 g/day) or IV "
-              "cyclophosphamide (0.5 to 1.0 g per square meter monthly). Complete remission: 16 of 71 "
-              "patients (22.5%) with MMF; P = 0.003.")
-
 
 class ExtractRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
-            {"id": "ja-1", "lang": "ja", "text": JA_EXAMPLE},
-            {"id": "en-1", "lang": "auto", "text": EN_EXAMPLE},
+            {"id": "ja-1", "lang": "ja", "text": JA_TEXT},
+            {"id": "en-1", "lang": "auto", "text": EN_TEXT},
         ]},
     )
     # minLength and pattern are published in the schema; the validator below enforces both with
@@ -68,13 +65,13 @@ class ExtractRequest(BaseModel):
         return v
 
 
+DOCUMENTS_EXAMPLE = {"documents": [{"id": "en-1", "lang": "en", "text": EN_TEXT}, {"id": "ja-1", "lang": "ja", "text": JA_TEXT}]}
+
+
 class BatchRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"documents": [
-            {"id": "ja-1", "lang": "ja", "text": JA_EXAMPLE},
-            {"id": "en-1", "lang": "en", "text": EN_EXAMPLE},
-        ]}]},
+        json_schema_extra={"examples": [DOCUMENTS_EXAMPLE]},
     )
     documents: list[ExtractRequest] = Field(..., min_length=1)
 
@@ -179,7 +176,7 @@ class BatchResult(BaseModel):
 
 
 class TableRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [DOCUMENTS_EXAMPLE]})
     documents: list[ExtractRequest] = Field(..., min_length=1, description="The documents of the evidence table.")
 
 
@@ -191,14 +188,30 @@ class ValidationIssue(BaseModel):
     type: str
 
 
+class ErrorInfo(BaseModel):
+    code: str = Field(..., description="What went wrong, for programs (the codes: docs/api.md).",
+                      examples=["over_limit"])
+    message: str = Field(..., description="What went wrong, in words.")
+    details: list[ValidationIssue] | dict[str, Any] | None = Field(
+        None, description="422 validation_error: one entry per field; 413 over_limit: the setting, its limit and "
+                          "the size sent; 500: the request id; otherwise null.")
+
+
 class ErrorBody(BaseModel):
-    """Every error of the API: ``{"detail": ...}``."""
+    """Every error of the API: ``{"error": {"code", "message", "details"}}``."""
 
-    detail: str | list[ValidationIssue] = Field(
-        ..., description="What was wrong, in words; for a request that does not have the documented shape, "
-                         "one entry per field.")
+    error: ErrorInfo
 
 
+def error_body(code: str, message: str, details: Any = None) -> dict:
+    """The JSON of an error (the shape of :class:`ErrorBody`)."""
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+# The code of an error when nothing more specific is known (HTTPException of a route, Starlette's 404 and 405).
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid_request",
+               500: "internal_error", 503: "unavailable"}
 ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON encoded as UTF-8.",
     401: "The API key is missing: send X-API-Key: KEY, Authorization: Bearer KEY (or Token KEY), or HTTP "
@@ -210,15 +223,48 @@ ERROR_DESCRIPTIONS = {
          "or a text over TRIALEX_MAX_CHARS.",
     422: "The request does not have the documented shape, or a text is blank, holds an unpaired surrogate or a "
          "NUL character, or a number is out of range.",
+    500: "A bug: logged with the request id (X-Request-ID), which the body carries too.",
     503: "The models are still loading, or the extraction did not finish within TRIALEX_MAX_SECONDS (or the "
          "request waited that long for its turn). Retry after the Retry-After seconds.",
+}
+_VALIDATION = [{"loc": ["body", "text"], "msg": "Field required", "type": "missing"}]
+ERROR_EXAMPLES: dict[int, dict[str, tuple[str, str, Any]]] = {  # status -> name -> (code, message, details)
+    400: {"invalid_utf8": ("invalid_utf8", "request body is not valid UTF-8 (byte 0xff at offset 10); send JSON "
+                                           "encoded as UTF-8", None)},
+    401: {"missing_key": ("unauthorized", "reading (TRIALEX_REQUIRE_KEY_FOR_READ=1) needs the API key: send "
+                                          "X-API-Key: <key>, Authorization: Bearer <key>, or HTTP Basic with the key "
+                                          "as password (TRIALEX_API_KEY)", None)},
+    403: {"wrong_key": ("forbidden", "wrong API key", None)},
+    404: {"not_stored": ("not_found", "no corrections stored for document 'ja-1'", None)},
+    409: {"other_text": ("document_conflict", "document 'ja-1' is stored with a different text (sha256 "
+                                              "0123456789ab…); offsets would not refer to the same characters — use "
+                                              "another doc_id", None)},
+    413: {"text_too_long": ("over_limit", "text has 250000 characters; the limit is 200000 (TRIALEX_MAX_CHARS)",
+                            {"setting": "TRIALEX_MAX_CHARS", "limit": 200000, "actual": 250000}),
+          "body_too_large": ("body_too_large", "request body over 4000000 bytes (TRIALEX_MAX_BODY_BYTES)",
+                             {"setting": "TRIALEX_MAX_BODY_BYTES", "limit": 4000000})},
+    422: {"validation_error": ("validation_error", "the request does not have the documented shape: 1 error",
+                               _VALIDATION),
+          "blank_text": ("invalid_text", "text is empty or whitespace only", None)},
+    500: {"bug": ("internal_error", "internal error", {"request_id": "4f9c2d0e8a7b4c1d9e3f2a1b0c9d8e7f"})},
+    503: {"loading": ("not_ready", "models are still loading; retry shortly", None),
+          "timeout": ("timeout", "the extraction did not finish within 30 s (TRIALEX_MAX_SECONDS) after 30.0 s; the "
+                                 "text may be too long or the service busy — retry later or send a shorter text",
+                      None)},
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
 
 
+def json_examples(**named: Any) -> dict[str, Any]:
+    """A response's ``content`` with named JSON examples (``name=value``)."""
+    return {"application/json": {"examples": {name: {"value": value} for name, value in named.items()}}}
+
+
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses`` of a route: each error status it can return, with its body model."""
+    """The ``responses`` of a route: each error status it can return, with its body model and examples."""
     return {code: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[code],
+                   "content": json_examples(**{name: error_body(*example)
+                                               for name, example in ERROR_EXAMPLES[code].items()}),
                    **({"headers": _RETRY_AFTER} if code == 503 else {})} for code in codes}
 
 
@@ -248,7 +294,7 @@ class PredictRequest(BaseModel):
     """What Label Studio posts to its ML backend's /predict (other fields are accepted and ignored)."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "tasks": [{"id": 1, "data": {"text": JA_EXAMPLE}}, {"id": 2, "data": {"text": EN_EXAMPLE}}],
+        "tasks": [{"id": 1, "data": {"text": JA_TEXT}}, {"id": 2, "data": {"text": EN_TEXT}}],
         "project": "1.1700000000"}]})
     tasks: list[Any] = Field(..., description='Tasks {"id", "data": {"text": ...}} (the data key is the one '
                              "the label config's <Text value=\"$key\"> names); at most TRIALEX_MAX_BATCH, each "
@@ -306,7 +352,7 @@ class WebhookEvent(BaseModel):
         "annotation": {"id": 1, "task": 1, "result": [
             {"id": "r1", "from_name": "label", "to_name": "text", "type": "labels",
              "value": {"start": 0, "end": 3, "text": "MMF", "labels": ["Drug"]}}]},
-        "task": {"id": 1, "data": {"text": JA_EXAMPLE, "doc_id": "ja-example-1"}},
+        "task": {"id": 1, "data": {"text": JA_TEXT, "doc_id": "ja-example-1"}},
         "project": {"id": 1}}]})
     action: str | None = None
     annotation: Any = None

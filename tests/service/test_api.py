@@ -3,19 +3,16 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from trialex.service.app import Engine, create_app
+from trialex.service.app import create_app
 from trialex.service.config import Settings
+from trialex.service.work import Engine
 
 JA = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。"
 
 
 @pytest.fixture(scope="module")
-def client(extractor):
-    engine = Engine()
-    engine.extractor = extractor
-    engine.loaded.set()
-    app = create_app(Settings(max_chars=5000, max_batch=3, max_body_bytes=200_000), engine)
-    with TestClient(app) as c:
+def client(make_client):
+    with make_client(max_chars=5000, max_batch=3, max_body_bytes=200_000) as c:
         yield c
 
 
@@ -26,11 +23,23 @@ def test_health_and_ready(client):
 
 
 def test_ready_is_503_while_loading():
-    engine = Engine()  # never loaded
-    app = create_app(Settings(), engine)
-    c = TestClient(app)  # no lifespan: nothing starts loading
-    assert c.get("/ready").status_code == 503
+    c = TestClient(create_app(Settings(max_seconds=0.2)))  # no lifespan: its engine never starts loading
+    assert c.get("/ready").status_code == 503 and c.get("/ready").json() == {"status": "loading"}
     assert c.get("/health").status_code == 200
+    r = c.post("/v1/extract", json={"text": "P = 0.01"})  # waits up to the budget for the models
+    assert r.status_code == 503 and r.headers["retry-after"].isdigit()
+    assert r.json()["error"]["code"] == "not_ready"
+
+
+def test_a_failed_load_is_reported():
+    engine = Engine()
+    engine.error = "OSError: no models"
+    engine.loaded.set()
+    c = TestClient(create_app(Settings(), engine))
+    assert c.get("/ready").json() == {"status": "failed", "error": "OSError: no models"}
+    r = c.post("/v1/extract", json={"text": "P = 0.01"})
+    assert r.status_code == 503 and r.json()["error"] == {
+        "code": "models_failed", "message": "models failed to load: OSError: no models", "details": None}
 
 
 def test_extract_japanese(client):
@@ -79,7 +88,8 @@ def test_batch_in_order(client):
 def test_bad_requests_get_422(client, payload):
     r = client.post("/v1/extract", json=payload)
     assert r.status_code == 422
-    assert r.json()["detail"]
+    error = r.json()["error"]
+    assert error["code"] == "validation_error" and error["details"][0]["loc"][0] == "body"
 
 
 def test_invalid_json_gets_422(client):
@@ -90,7 +100,8 @@ def test_invalid_json_gets_422(client):
 def test_too_long_text_gets_413(client):
     r = client.post("/v1/extract", json={"text": "a" * 5001})
     assert r.status_code == 413
-    assert "5000" in r.json()["detail"]
+    assert "5000" in r.json()["error"]["message"]
+    assert r.json()["error"]["details"] == {"setting": "TRIALEX_MAX_CHARS", "limit": 5000, "actual": 5001}
 
 
 def test_too_many_documents_gets_413(client):

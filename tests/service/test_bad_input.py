@@ -11,37 +11,19 @@ import json
 import logging
 
 import pytest
-from fastapi.testclient import TestClient
 
-from trialex.service.app import Engine, create_app
-from trialex.service.config import Settings
+from tests.service.conftest import assert_error
 from trialex.service.logging_config import JsonFormatter, configure_logging
 
 JA = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。"
 SECRET = "患者秘密テキスト secret-abstract-words"
-SETTINGS = Settings(max_chars=100_000, max_batch=4, max_body_bytes=1_500_000)
-
-
-def make_client(extractor, settings: Settings = SETTINGS) -> TestClient:
-    engine = Engine()
-    engine.extractor = extractor
-    engine.loaded.set()
-    return TestClient(create_app(settings, engine), raise_server_exceptions=False)
+SETTINGS = {"max_chars": 100_000, "max_batch": 4, "max_body_bytes": 1_500_000}
 
 
 @pytest.fixture(scope="module")
-def client(extractor):
-    with make_client(extractor) as c:
+def client(make_client):
+    with make_client(raise_server_exceptions=False, **SETTINGS) as c:
         yield c
-
-
-def assert_json_error(r, status: int, *words: str) -> str:
-    assert r.status_code == status, (r.status_code, r.text[:300])
-    assert r.headers["content-type"].startswith("application/json")
-    detail = json.dumps(r.json()["detail"], ensure_ascii=False)
-    for w in words:
-        assert w in detail, detail
-    return detail
 
 
 def post(client, body: bytes, path: str = "/v1/extract", ctype: str = "application/json"):
@@ -50,17 +32,17 @@ def post(client, body: bytes, path: str = "/v1/extract", ctype: str = "applicati
 
 @pytest.mark.parametrize("text", ["", " ", "\n\t \u3000"])
 def test_empty_or_whitespace_text(client, text):
-    assert_json_error(client.post("/v1/extract", json={"text": text}), 422, "empty or whitespace")
+    assert_error(client.post("/v1/extract", json={"text": text}), 422, "empty or whitespace")
 
 
 def test_one_megabyte_text_gets_413_with_the_limit(client):
     r = client.post("/v1/extract", json={"text": "a" * 1_000_000})
-    assert_json_error(r, 413, "1000000 characters", "100000", "TRIALEX_MAX_CHARS")
+    assert_error(r, 413, "1000000 characters", "100000", "TRIALEX_MAX_CHARS", code="over_limit")
 
 
 def test_body_over_the_byte_limit_gets_413(client):
     r = post(client, json.dumps({"text": "あ" * 600_000}, ensure_ascii=False).encode())  # 1.8 MB
-    assert_json_error(r, 413, "1500000", "TRIALEX_MAX_BODY_BYTES")
+    assert_error(r, 413, "1500000", "TRIALEX_MAX_BODY_BYTES", code="body_too_large")
 
 
 def test_streamed_body_without_length_is_limited_too(client):
@@ -72,26 +54,26 @@ def test_streamed_body_without_length_is_limited_too(client):
 
     r = client.post("/v1/extract", content=chunks(), headers={"content-type": "application/json"})
     assert "content-length" not in r.request.headers
-    assert_json_error(r, 413, "1500000", "TRIALEX_MAX_BODY_BYTES")
+    assert_error(r, 413, "1500000", "TRIALEX_MAX_BODY_BYTES", code="body_too_large")
 
 
 @pytest.mark.parametrize("body", [b'{"text": "P = 0.01 \xff\xfe"}', b'{"text": "\xe3\x81"}', b"\x80\x81"])
 def test_non_utf8_body_is_a_clear_4xx(client, body):
     r = post(client, body)
     assert 400 <= r.status_code < 500
-    assert r.json()["detail"]
+    assert_error(r, r.status_code)
     if r.status_code == 400:
-        assert "UTF-8" in r.json()["detail"]
+        assert_error(r, 400, "UTF-8", code="invalid_utf8")
 
 
 def test_lone_surrogate_escape_is_422(client):
-    assert_json_error(post(client, b'{"text": "P = 0.01 \\ud800"}'), 422, "surrogate")
-    assert_json_error(post(client, b'{"text": "P = 0.01", "id": "\\udfff"}'), 422, "id")
+    assert_error(post(client, b'{"text": "P = 0.01 \\ud800"}'), 422, "surrogate")
+    assert_error(post(client, b'{"text": "P = 0.01", "id": "\\udfff"}'), 422, "id")
 
 
 @pytest.mark.parametrize("body", [b"{not json", b'{"text": "a"', b"", b"\x00", b'{"text": "a"} trailing'])
 def test_invalid_json_is_422(client, body):
-    assert_json_error(post(client, body), 422)
+    assert_error(post(client, body), 422, code="validation_error")
 
 
 @pytest.mark.parametrize(
@@ -103,11 +85,11 @@ def test_invalid_json_is_422(client, body):
     ],
 )
 def test_wrong_types_are_422(client, payload):
-    assert_json_error(client.post("/v1/extract", json=payload), 422)
+    assert_error(client.post("/v1/extract", json=payload), 422)
 
 
 def test_not_json_content_type_is_422(client):
-    assert_json_error(post(client, b"P = 0.01", ctype="text/plain"), 422)
+    assert_error(post(client, b"P = 0.01", ctype="text/plain"), 422)
 
 
 @pytest.mark.parametrize(
@@ -118,17 +100,17 @@ def test_not_json_content_type_is_422(client):
     ],
 )
 def test_bad_batches_are_422(client, payload):
-    assert_json_error(client.post("/v1/extract/batch", json=payload), 422)
+    assert_error(client.post("/v1/extract/batch", json=payload), 422)
 
 
 def test_too_many_documents_is_413(client):
     r = client.post("/v1/extract/batch", json={"documents": [{"text": "P = 0.01"}] * 5})
-    assert_json_error(r, 413, "5 documents", "limit is 4", "TRIALEX_MAX_BATCH")
+    assert_error(r, 413, "5 documents", "limit is 4", "TRIALEX_MAX_BATCH")
 
 
 def test_a_long_text_in_a_batch_is_413(client):
     r = client.post("/v1/extract/batch", json={"documents": [{"text": "ok"}, {"text": "b" * 100_001}]})
-    assert_json_error(r, 413, "TRIALEX_MAX_CHARS")
+    assert_error(r, 413, "TRIALEX_MAX_CHARS")
 
 
 def long_japanese() -> tuple[str, list[str]]:
@@ -147,7 +129,7 @@ def long_japanese() -> tuple[str, list[str]]:
 
 def test_long_japanese_text_keeps_every_offset(client):
     text, p_texts = long_japanese()
-    assert len(text.encode("utf-8")) > 49_149 and len(text) < SETTINGS.max_chars
+    assert len(text.encode("utf-8")) > 49_149 and len(text) < SETTINGS["max_chars"]
     r = client.post("/v1/extract", json={"text": text, "id": "long-ja"})
     assert r.status_code == 200, r.text[:300]
     body = r.json()
@@ -173,18 +155,19 @@ def test_service_stays_up_after_bad_input(client):
     assert r.status_code == 200 and r.json()["p_values"][0]["value"] == 0.003
 
 
-def test_an_internal_error_is_json_500_with_request_id_and_the_service_stays_up(extractor):
+def test_an_internal_error_is_json_500_with_request_id_and_the_service_stays_up(make_client):
     class Broken:
         def extract(self, *a, **kw):
             raise RuntimeError("bug")
 
     stream = io.StringIO()
-    with make_client(Broken()) as c:
+    with make_client(Broken(), raise_server_exceptions=False, **SETTINGS) as c:
         configure_logging("json", stream=stream)
         try:
             r = c.post("/v1/extract", json={"text": SECRET}, headers={"x-request-id": "req-500"})
             assert r.status_code == 500
-            assert r.json() == {"detail": "internal error", "request_id": "req-500"}
+            assert r.json() == {"error": {"code": "internal_error", "message": "internal error",
+                                          "details": {"request_id": "req-500"}}}
             assert c.get("/health").status_code == 200
         finally:
             configure_logging()

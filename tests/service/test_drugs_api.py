@@ -1,18 +1,11 @@
 """Issue 3's examples through the HTTP API: one English generic whatever the spelling."""
 
 import pytest
-from fastapi.testclient import TestClient
-
-from trialex.service.app import Engine, create_app
-from trialex.service.config import Settings
 
 
 @pytest.fixture(scope="module")
-def client(extractor):
-    engine = Engine()
-    engine.extractor = extractor
-    engine.loaded.set()
-    with TestClient(create_app(Settings(), engine)) as c:
+def client(make_client):
+    with make_client() as c:
         yield c
 
 

@@ -9,45 +9,28 @@ import time
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.test_store import store_spec  # noqa: F401  (fixture: SQLite, and PostgreSQL where it answers)
+from tests.service.conftest import KEY, assert_error
 from trialex.exports import OffsetMap, js_slice
-from trialex.service.app import Engine, create_app
-from trialex.service.config import Settings
+from trialex.service.work import Engine
 from trialex.store import CurationStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = (ROOT / "models" / "label_studio" / "config.xml").read_text(encoding="utf-8")
-KEY = "test-key-123"
 # Full-width letters and digits, astral characters (𠮟 U+20B9F, 😀) before the spans.
 JA = "𠮟😀 ＭＭＦ群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。ＭＭＦは 1 日 3,000mg を投与した。"
 EN = "A total of 140 patients 😀 received mycophenolate mofetil; 13 of 25 patients responded (P = 0.04)."
 
 
-def _engine(extractor) -> Engine:
-    engine = Engine()
-    engine.extractor = extractor
-    engine.loaded.set()
-    return engine
-
-
-@pytest.fixture
-def app_store(store_spec, extractor):  # noqa: F811
-    url, schema = store_spec
-    store = CurationStore(url, schema=schema)
-    app = create_app(Settings(api_key=KEY), _engine(extractor))
-    app.state.curation_store = store
-    with TestClient(app) as client:
-        yield client, store
-    store.close()
+@pytest.fixture(scope="module")
+def engine(extractor) -> Engine:
+    return Engine.of(extractor)
 
 
 @pytest.fixture(scope="module")
-def client(extractor, tmp_path_factory):
+def client(make_client, engine, tmp_path_factory):
     db = tmp_path_factory.mktemp("ls") / "c.sqlite3"
-    app = create_app(Settings(api_key=KEY, db_url=f"sqlite:///{db}"), _engine(extractor))
-    with TestClient(app) as c:
+    with make_client(engine=engine, api_key=KEY, db_url=f"sqlite:///{db}") as c:
         yield c
 
 
@@ -102,12 +85,11 @@ def test_predict_follows_the_project_config(client):
     assert labels == {"drug", "Trial size", "p-value"}  # no Dose/ResponseRate labels in this config
     assert all(x["from_name"] == "ents" and x["to_name"] == "abstract" and "meta" in x for x in first["result"])
     bad = client.post("/label-studio/predict", json={"tasks": [], "label_config": "<View><Labels"})
-    assert bad.status_code == 422 and "XML" in bad.json()["detail"]
+    assert_error(bad, 422, "XML", code="invalid_request")
     assert client.post("/label-studio/predict", json={"label_config": config}).status_code == 422
 
 
-def test_health_answers_while_extraction_holds_the_lock(client):
-    engine = client.app.state.engine
+def test_health_answers_while_extraction_holds_the_lock(client, engine):
     done = threading.Event()
     with engine.lock:  # an extraction is running
         t = threading.Thread(target=lambda: (_predict(client, [JA]), done.set()))
@@ -140,21 +122,20 @@ def test_setup_needs_the_key_and_stores_the_config(client):
     assert client.post("/label-studio/setup", json=body, headers={"Authorization": f"Basic {basic}"}).status_code == 200
 
 
-def test_keys_and_open_modes(extractor, tmp_path):
+def test_keys_and_open_modes(make_client, tmp_path):
     db = f"sqlite:///{tmp_path / 'k.sqlite3'}"
     hook = {"action": "PROJECT_UPDATED", "project": {"id": 1}}
     # no key configured: writes refused with a clear message, reads open
-    c = TestClient(create_app(Settings(db_url=db), _engine(extractor)))
-    r = c.post("/label-studio/webhook", json=hook)
-    assert r.status_code == 403 and "TRIALEX_API_KEY" in r.json()["detail"]
+    c = make_client(db_url=db)
+    assert_error(c.post("/label-studio/webhook", json=hook), 403, "TRIALEX_API_KEY", code="forbidden")
     assert c.post("/v1/extract", json={"text": "P = 0.01"}).status_code == 200
     assert c.get("/label-studio/health").status_code == 200
     # explicitly open for local use
-    c = TestClient(create_app(Settings(db_url=db, open_writes=True), _engine(extractor)))
+    c = make_client(db_url=db, open_writes=True)
     assert c.post("/label-studio/webhook", json=hook).json()["status"] == "ignored"
     # reads behind the key
-    c = TestClient(create_app(Settings(db_url=db, api_key=KEY, require_key_for_read=True), _engine(extractor)))
-    assert c.post("/v1/extract", json={"text": "P = 0.01"}).status_code == 401
+    c = make_client(db_url=db, api_key=KEY, require_key_for_read=True)
+    assert_error(c.post("/v1/extract", json={"text": "P = 0.01"}), 401, "needs the API key", code="unauthorized")
     assert c.post("/v1/extract/batch", json={"documents": [{"text": "P = 0.01"}]}).status_code == 401
     assert c.post("/label-studio/predict", json={"tasks": []}).status_code == 401
     assert c.post("/v1/extract", json={"text": "P = 0.01"}, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
@@ -254,11 +235,12 @@ def test_webhook_fills_values_of_spans_drawn_without_them(app_store):
     assert r.json()["stored"][0]["unchanged"] is True
     # a different text under the same doc_id is refused
     hook["task"]["data"]["text"] = JA + "!"
-    assert client.post("/label-studio/webhook", json=hook, headers={"X-API-Key": KEY}).status_code == 409
+    assert_error(client.post("/label-studio/webhook", json=hook, headers={"X-API-Key": KEY}), 409,
+                 code="document_conflict")
     # no task data in the payload
     bad = {"action": "ANNOTATION_CREATED", "annotation": {"id": 1, "result": [], "task": 3}}
     r = client.post("/label-studio/webhook", json=bad, headers={"X-API-Key": KEY})
-    assert r.status_code == 422 and "Send payload" in r.json()["detail"]
+    assert_error(r, 422, "Send payload", code="invalid_request")
 
 
 def test_loop_webhook_to_exports_to_evaluate(app_store, tmp_path, monkeypatch, capsys, extractor):

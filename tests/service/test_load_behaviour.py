@@ -11,10 +11,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from fastapi.testclient import TestClient
-
-from trialex.service.app import Engine, create_app
-from trialex.service.config import Settings
 
 JA = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。"
 
@@ -53,12 +49,9 @@ class Probe:
 
 
 @pytest.fixture()
-def probed(extractor):
+def probed(extractor, make_client):
     probe = Probe(extractor)
-    engine = Engine()
-    engine.extractor = probe
-    engine.loaded.set()
-    with TestClient(create_app(Settings(), engine)) as client:
+    with make_client(probe) as client:
         yield client, probe
 
 

@@ -22,8 +22,6 @@ import pytest
 pytest.importorskip("schemathesis")
 
 from tests.service.live import live_server  # noqa: E402
-from trialex.service.app import Engine, create_app  # noqa: E402
-from trialex.service.config import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "schemathesis-key"
@@ -39,11 +37,8 @@ def schemathesis_command(url: str, max_examples: int = MAX_EXAMPLES, seed: int =
             "--no-color"]
 
 
-def test_schemathesis_all_checks_find_nothing(extractor, tmp_path):
-    engine = Engine()
-    engine.extractor = extractor
-    engine.loaded.set()
-    app = create_app(Settings(**SETTINGS, db_url=f"sqlite:///{tmp_path / 'curation.sqlite3'}"), engine)
+def test_schemathesis_all_checks_find_nothing(make_app, tmp_path):
+    app = make_app(**SETTINGS, db_url=f"sqlite:///{tmp_path / 'curation.sqlite3'}")
     env = dict(os.environ, SCHEMATHESIS_HOOKS="tests.service.schemathesis_hooks",
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     with live_server(app) as url:

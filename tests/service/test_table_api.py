@@ -4,21 +4,14 @@ import csv
 import io
 
 import pytest
-from fastapi.testclient import TestClient
-
-from trialex.service.app import Engine, create_app
-from trialex.service.config import Settings
 
 JA = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（ハザード比 0.72、95%信頼区間 0.58～0.89、P＝0.002）。"
 EN = "Response was 62% (31 of 50) in the pembrolizumab arm (n = 50) and 41% in the docetaxel arm (n = 49)."
 
 
 @pytest.fixture(scope="module")
-def client(learned):
-    engine = Engine()
-    engine.extractor = learned
-    engine.loaded.set()
-    with TestClient(create_app(Settings(max_chars=5000, max_batch=3), engine)) as c:
+def client(make_client, learned):
+    with make_client(learned, max_chars=5000, max_batch=3) as c:
         yield c
 
 

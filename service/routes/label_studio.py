@@ -1,4 +1,4 @@
-"""Label Studio ML backend served by the service itself, and the HTML view (docs/curation.md).
+"""Label Studio ML backend served by the service itself, and its webhook (docs/curation.md).
 
 Connect Label Studio's "Model" (ML backend) to ``http://HOST:PORT/label-studio``:
 
@@ -12,62 +12,40 @@ Connect Label Studio's "Model" (ML backend) to ``http://HOST:PORT/label-studio``
 Offsets: Label Studio counts UTF-16 code units (JavaScript strings); predictions are sent in
 UTF-16 and webhook results are converted back to code points before they are stored
 (``?offsets=codepoint`` for a client that counts code points).
-
-``GET/POST /v1/view`` returns a displaCy-style HTML page of one document (trialex.render).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from trialex.exports import (LabelConfig, LabelConfigError, ls_prediction, parse_label_config,
                              result_to_record)
 from trialex.pipelines.pipeline import MODEL_VERSION
-from trialex.render import render_record
+from trialex.pipelines.resources import model_path
 from trialex.store import CurationStore, check_storable, ingest_ls_annotation
 
-from .auth import read_access, require_store_access, write_access
-from .schemas import (NOT_BLANK, ExtractRequest, PredictRequest, PredictResponse, SetupRequest,
-                      ValidateRequest, WebhookEvent, errors)
-from .work import Work, get_work
+from ..auth import read_access, write_access
+from ..deps import get_store
+from ..examples import PREDICTIONS
+from ..schemas import (PredictRequest, PredictResponse, SetupRequest, ValidateRequest, WebhookEvent, errors,
+                       json_examples)
+from ..work import Work, get_work
 
 log = logging.getLogger("trialex.service.label_studio")
 
-CONFIG_PATH = Path(__file__).resolve().parents[1] / "models" / "label_studio" / "config.xml"
-if not CONFIG_PATH.exists():  # installed (non-editable) layout: trialex/models/label_studio
-    from trialex import models as _models  # type: ignore[attr-defined]
-    CONFIG_PATH = Path(_models.__file__).resolve().parent / "label_studio" / "config.xml"
+CONFIG_PATH = model_path("label_studio", "config.xml")
 
 Offsets = Literal["utf16", "codepoint"]
 router = APIRouter(prefix="/label-studio", tags=["label-studio"])
-view_router = APIRouter(tags=["curation"])
-_store_lock = threading.Lock()
 
 
 def default_config_xml() -> str:
     return CONFIG_PATH.read_text(encoding="utf-8")
-
-
-def get_store(request: Request) -> CurationStore:
-    """The app's curation store, opened on first use (TRIALEX_DB_URL or ./trialex-curation.sqlite3).
-    Opening creates the tables if missing, safely when several workers do it at once (store.py)."""
-    state = request.app.state
-    store = getattr(state, "curation_store", None)
-    if store is None:
-        with _store_lock:
-            store = getattr(state, "curation_store", None)
-            if store is None:
-                store = CurationStore(state.settings.db_url, schema=os.environ.get("TRIALEX_DB_SCHEMA") or None)
-                state.curation_store = store
-    return store
 
 
 def _config(xml: str | None) -> LabelConfig:
@@ -79,20 +57,23 @@ def _config(xml: str | None) -> LabelConfig:
         raise HTTPException(422, str(exc)) from None
 
 
-@router.get("/health")
+@router.get("/health", responses={200: {"content": json_examples(up={
+    "status": "UP", "model_class": "trialex", "model_version": "trialex-0.1.0-f8c55f3f1c26"})}})
 async def health() -> dict:
     """Liveness for Label Studio; answers at once, also while a prediction runs."""
     return {"status": "UP", "model_class": "trialex", "model_version": MODEL_VERSION}
 
 
-@router.get("/config", response_class=Response, responses={200: {"content": {"application/xml": {}}},
-                                                            **errors(401, 403)}, **read_access())
+@router.get("/config", response_class=Response, responses={200: {"content": {"application/xml": {
+    "example": '<View><Text name="text" value="$text"/><Labels name="label" toName="text">…</Labels></View>'}}},
+    **errors(401, 403)}, **read_access())
 def config() -> Response:
     """The labelling config to paste into the Label Studio project (models/label_studio/config.xml)."""
     return Response(default_config_xml(), media_type="application/xml")
 
 
-@router.post("/validate", responses=errors(400, 401, 403, 413, 422), **read_access())
+@router.post("/validate", responses={**errors(400, 401, 403, 413, 422), 200: {"content": json_examples(ok={
+    "status": "ok", "labels": ["Drug", "Dose", "TrialSize", "ResponseRate", "PValue"]})}}, **read_access())
 def validate(body: ValidateRequest) -> dict:
     """Older Label Studio versions check the config here before connecting."""
     if not body.config.strip():
@@ -101,7 +82,9 @@ def validate(body: ValidateRequest) -> dict:
     return {"status": "ok", "labels": cfg.labels}
 
 
-@router.post("/setup", responses=errors(400, 401, 403, 413, 422), **write_access())
+@router.post("/setup", responses={**errors(400, 401, 403, 413, 422), 200: {"content": json_examples(stored={
+    "model_version": "trialex-0.1.0-f8c55f3f1c26", "labels": ["Drug", "Dose", "TrialSize", "ResponseRate",
+                                                               "PValue"]})}}, **write_access())
 def setup(request: Request, body: SetupRequest) -> dict:
     """Label Studio sends {"project", "schema", "hostname", "access_token", "model_version"?}.
     The label config is checked and stored (the access token is not)."""
@@ -112,8 +95,9 @@ def setup(request: Request, body: SetupRequest) -> dict:
     return {"model_version": MODEL_VERSION, "labels": cfg.labels}
 
 
-@router.post("/predict", response_model=PredictResponse, responses=errors(400, 401, 403, 413, 422, 503),
-             **read_access())
+@router.post("/predict", response_model=PredictResponse, responses={
+    **errors(400, 401, 403, 413, 422, 503), 200: {"content": json_examples(
+        en_and_ja={"results": PREDICTIONS, "model_version": PREDICTIONS[0]["model_version"]})}}, **read_access())
 async def predict(request: Request, body: PredictRequest, offsets: Offsets = Query("utf16"),
                   work: Work = Depends(get_work)) -> dict:
     """Pre-annotations of ``tasks`` ({"id", "data": {"text": ...}}) for the project's
@@ -201,7 +185,12 @@ def _annotations_to_store(body: dict, store: CurationStore, work: Work) -> tuple
     return pairs, cfg, skipped
 
 
-@router.post("/webhook", responses=errors(400, 401, 403, 409, 413, 422, 503), **write_access())
+@router.post("/webhook", responses={**errors(400, 401, 403, 409, 413, 422, 503), 200: {"content": json_examples(
+    stored={"status": "stored", "action": "ANNOTATION_CREATED", "stored": [
+        {"document": "ja-1", "correction_id": 1, "version": 1, "unchanged": False, "spans": 2,
+         "values_filled": 0, "action": "created", "warnings": []}]},
+    deleted={"status": "deleted", "action": "ANNOTATION_DELETED", "deleted": [1], "unknown": []},
+    ignored={"status": "ignored", "action": "PROJECT_UPDATED"})}}, **write_access())
 def webhook(request: Request, event: WebhookEvent, offsets: Offsets = Query("utf16"),
             work: Work = Depends(get_work)) -> dict:
     """Label Studio webhook events.  Created/updated annotations are stored as a new version
@@ -235,61 +224,3 @@ def webhook(request: Request, event: WebhookEvent, offsets: Offsets = Query("utf
             (marked if row else unknown).append(aid)
         return {"status": "deleted", "action": action, "deleted": marked, "unknown": unknown}
     return {"status": "ignored", "action": action}
-
-
-# --------------------------------------------------------------------------- HTML view
-
-_FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>trialex view</title></head>
-<body><h1>trialex</h1><form method="get" action="/v1/view">
-<p><textarea name="text" rows="12" cols="100" required placeholder="An abstract (Japanese or English)"></textarea></p>
-<p><select name="lang"><option>auto</option><option>ja</option><option>en</option></select>
-<button type="submit">Extract</button></p></form>
-<p>Or <code>?doc=KEY</code>: a document of the curation store (needs the API key).</p></body></html>"""
-
-
-def _stored_page(request: Request, doc: str, source: str) -> HTMLResponse:
-    require_store_access(request)
-    store = get_store(request)
-    records = store.curated([doc]) if source == "corrections" else store.extracted([doc])
-    if not records:
-        raise HTTPException(404, f"no {source} stored for document {doc!r}")
-    rec = records[0]
-    sub = f"{source} · version {rec.get('version')} · corrects {rec.get('model_version')}" \
-        if source == "corrections" else f"extractions · {rec.get('model_version')}"
-    return HTMLResponse(render_record(rec, subtitle=sub))
-
-
-async def _text_page(work: Work, text: str, lang: str, doc_id: str | None) -> HTMLResponse:
-    work.limit([text])
-
-    def page() -> str:
-        return render_record(result_to_record(work.extract(text, lang, doc_id), text))
-
-    return HTMLResponse(await work.run(page))
-
-
-@view_router.get("/v1/view", response_class=HTMLResponse, responses=errors(401, 403, 404, 413, 422, 503),
-                 **read_access(store_parameters=True))
-async def view_get(request: Request,
-                   text: str | None = Query(None, description="text to extract from and show (not blank)",
-                                            min_length=1, pattern=NOT_BLANK),
-                   lang: Literal["auto", "ja", "en"] = "auto", id: str | None = Query(None, max_length=512),
-                   doc: str | None = Query(None, description="a document key of the curation store (needs the "
-                                           "key)", min_length=1),
-                   source: Literal["corrections", "extractions"] = "corrections",
-                   work: Work = Depends(get_work)) -> HTMLResponse:
-    """The five kinds highlighted in one document, as an HTML page: of ``text`` (extracted now)
-    or of a stored document (``doc``: its curated version, or its latest extraction).  With
-    neither, a form to paste a text into."""
-    if doc is not None:
-        return await run_in_threadpool(_stored_page, request, doc, source)
-    if text is None:
-        return HTMLResponse(_FORM)
-    return await _text_page(work, text, lang, id)
-
-
-@view_router.post("/v1/view", response_class=HTMLResponse, responses=errors(400, 401, 403, 413, 422, 503),
-                  **read_access())
-async def view_post(req: ExtractRequest, work: Work = Depends(get_work)) -> HTMLResponse:
-    """As GET /v1/view, with the text in the JSON body ({"text", "lang", "id"})."""
-    return await _text_page(work, req.text, req.lang, req.id)
