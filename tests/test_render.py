@@ -1,12 +1,11 @@
-"""The HTML view (trialex.render, `trialex view`), checked as a person sees it: a headless
-Chromium screenshot must show the highlight colour of each of the five kinds."""
+"""The HTML view (trialex.render, `trialex view`), checked as a person sees it: in headless
+Chromium (tests/service/live.py) a screenshot must show the highlight colour of each kind, the
+labels must be readable (at least 12 px) and the legend must count the marks shown."""
 
 from __future__ import annotations
 
-import shutil
+import re
 import struct
-import subprocess
-import tempfile
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -14,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from trialex.render import COLOURS, render_record, render_result
+
+from tests.service.live import NoBrowser, chromium
 
 TEXT = ("𠮟😀 ＭＭＦ群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。"
         "ＭＭＦは 1 日 3,000mg を投与した。ステロイドを併用した（ハザード比 0.72、95%信頼区間 0.58～0.89）。"
@@ -31,11 +32,39 @@ def test_html_escapes_and_marks_every_kind(extractor):
         assert f'class="k-{kind}' in page and colour in page
     assert 'class="legend"' in page and "Trial size (1)" in page
     assert 'title="Drug: name: mycophenolate mofetil"' in page
-    assert 'k-drug ignored' in page  # "ステロイド", a class: shown hatched, not counted
-    # the evidence table under the text, each cell a link to its mark
+    assert 'k-drug ignored' in page  # "ステロイド", a class: shown hatched, counted apart
+    _assert_legend_counts_the_labels(page)
+    # the evidence table under the text, each cell a link to a place in the text
     assert '<table class="evidence">' in page and 'href="#m-' in page
-    href = page.split('href="#m-', 1)[1].split('"', 1)[0]
-    assert f'id="m-{href}"' in page
+    for href in re.findall(r'href="#(m-[^"]+)"', page):
+        assert f'id="{href}"' in page, href
+
+
+def _assert_legend_counts_the_labels(page: str) -> None:
+    """Every legend entry's count is the number of marks of its kind shown (one label each)."""
+    legend = dict(re.findall(r'<li data-kind="(\w+)">.*?\(([^)]*)\)</li>', page))
+    assert set(legend) == set(COLOURS), legend
+    for kind, count in legend.items():
+        shown = page.count(f'<span class="lbl" data-kind="{kind}">')
+        plain, _, hatched = count.partition(" + ")
+        assert int(plain) + (int(hatched.removesuffix(" hatched")) if hatched else 0) == shown, (kind, count, shown)
+
+
+def test_legend_counts_hatched_marks_and_explains_them():
+    words = ["MMF", "tacrolimus", "rituximab", "belimumab", "voclosporin", "steroids", "NSAIDs", "statins"]
+    text = " ".join(words) + " P < 0.05 P = 0.01"
+    spans, pos = [], 0
+    for i, w in enumerate(words):
+        spans.append({"kind": "drug", "start": pos, "end": pos + len(w), "name": w, "class": i >= 5})
+        pos += len(w) + 1
+    spans += [{"kind": "p_value", "start": pos, "end": pos + 8, "operator": "<", "value": 0.05, "threshold": True},
+              {"kind": "p_value", "start": pos + 9, "end": pos + 17, "operator": "=", "value": 0.01}]
+    page = render_record({"id": "d", "text": text, "spans": spans})
+    assert "Drug (5 + 3 hatched)" in page and "P value (1 + 1 hatched)" in page and "Dose (0)" in page
+    assert "hatched: a drug class or a threshold, not scored" in page
+    assert page.count('<span class="lbl" data-kind="drug">') == 8
+    assert page.count("k-drug ignored") == 3
+    _assert_legend_counts_the_labels(page)
 
 
 def test_checks_are_visible_warnings(extractor):
@@ -121,32 +150,23 @@ def _read_png(path: Path) -> tuple[int, int, Counter]:
     return width, height, counts
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def test_screenshot_shows_the_five_colours(tmp_path, extractor):
-    browser = _chromium()
-    if browser is None:
-        pytest.skip("no Chromium on PATH: `apt-get install -y chromium` (Debian) to run the screenshot check")
-    html = tmp_path / "view.html"
+def test_screenshot_shows_the_colours_and_readable_labels(extractor):
+    out = Path(__file__).resolve().parents[1] / "test-artifacts"
+    html = out / "view.html"
+    html.parent.mkdir(parents=True, exist_ok=True)
     html.write_text(_page(extractor), encoding="utf-8")
-    png = tmp_path / "view.png"
-    profile = tempfile.mkdtemp(prefix="trialex-chromium-")
+    png = out / "view.png"
     try:
-        proc = subprocess.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--hide-scrollbars", f"--user-data-dir={profile}", f"--screenshot={png}", "--window-size=1200,800",
-             html.as_uri()],
-            capture_output=True, text=True, timeout=90)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    assert png.exists(), proc.stderr[-2000:]
+        with chromium(1200, 800) as cdp:
+            cdp.open(html.as_uri())
+            sizes = cdp.js("""Object.fromEntries(['.lbl', '.legend li', '.meta', 'table.evidence td', '.doc']
+                .map(sel => [sel, Math.min(...Array.from(document.querySelectorAll(sel))
+                                          .map(e => parseFloat(getComputedStyle(e).fontSize)))]))""")
+            cdp.screenshot(png, full=False)
+    except NoBrowser as exc:
+        pytest.skip(str(exc))
+    for selector, px in sizes.items():
+        assert px >= 12, (selector, px)  # readable at normal size
     width, height, counts = _read_png(png)
     assert (width, height) == (1200, 800)
     for kind, colour in COLOURS.items():

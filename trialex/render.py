@@ -1,16 +1,16 @@
-"""A displaCy-style HTML view of one document: the five kinds highlighted, a legend, values on hover.
+"""A displaCy-style HTML view of one document: the kinds highlighted, a legend, values on hover.
 
 Self-contained HTML (no script, no external resource); the text is escaped and shown with its
 line breaks.  Overlapping spans of different kinds are cut into segments; each segment takes the
-colour of the shortest span covering it, and every span ends with a small label.  Class drugs
-and threshold p values (neither rewarded nor punished by the scorer) are shown hatched with a
-dashed outline.
+colour of the shortest span covering it, and every span ends with a label naming its kind (the
+count of labels of a kind is the legend's count of that kind).  Class drugs and threshold p
+values (neither rewarded nor punished by the scorer) are shown hatched with a dashed outline,
+counted apart in the legend ("Drug (5 + 3 hatched)"), which says what hatching means.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
 
 from trialex.pipelines.kinds import REGISTRY
 
@@ -21,8 +21,10 @@ NAMES = {k: v.label for k, v in REGISTRY.items()}
 LABELS = {k: v.short for k, v in REGISTRY.items()}
 
 _CSS = """
-body { font-family: -apple-system, "Segoe UI", "Noto Sans CJK JP", "IPAPGothic", "IPAGothic",
-       "Hiragino Sans", "Yu Gothic", sans-serif; margin: 24px 32px; color: #222; background: #fff; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans CJK JP", "Noto Sans JP", "IPAPGothic",
+       "IPAGothic", "Hiragino Sans", "Yu Gothic", sans-serif; margin: 24px 32px; color: #222; background: #fff; }
+:lang(ja) { font-family: "Noto Sans CJK JP", "Noto Sans JP", "IPAPGothic", "IPAGothic", "Hiragino Sans",
+            "Hiragino Kaku Gothic ProN", "Yu Gothic", Meiryo, sans-serif; }
 h1 { font-size: 18px; margin: 0 0 4px 0; }
 .meta { color: #666; font-size: 13px; margin: 0 0 12px 0; }
 .legend { list-style: none; padding: 0; margin: 0 0 16px 0; display: flex; flex-wrap: wrap; gap: 14px;
@@ -38,8 +40,10 @@ h2 { font-size: 16px; margin: 24px 0 8px 0; }
 .checks { color: #8a4b00; font-size: 15px; }
 table.evidence { border-collapse: collapse; font-size: 14px; }
 table.evidence td, table.evidence th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
-.lbl { font-size: 0.55em; font-weight: bold; line-height: 1; vertical-align: middle; margin-left: 0.4em;
+.lbl { font-size: 12px; font-weight: bold; line-height: 1; vertical-align: middle; margin-left: 0.4em;
        text-transform: uppercase; color: #333; }
+.legend .swatch.ignored { background: repeating-linear-gradient(45deg, #fff 0 3px, #bbb 3px 6px);
+                          outline: 1px dashed #555; }
 """
 
 
@@ -62,7 +66,6 @@ def render_record(record: dict, title: str | None = None, subtitle: str | None =
     text = record["text"]
     spans = [s for s in record.get("spans") or [] if s.get("kind") in KINDS
              and 0 <= s["start"] < s["end"] <= len(text)]
-    counts = {k: sum(1 for s in spans if s["kind"] == k and not is_ignored(s)) for k in KINDS}
     body: list[str] = []
     for a, b, cover in _segments(text, spans):
         piece = html.escape(text[a:b])
@@ -73,13 +76,14 @@ def render_record(record: dict, title: str | None = None, subtitle: str | None =
         s = spans[i]
         tip = f"{NAMES[s['kind']]}: {format_values(s) or '(no values)'}"
         cls = f"k-{s['kind']}" + (" ignored" if is_ignored(s) else "")
-        ends = "".join(f'<span class="lbl">{LABELS[spans[j]["kind"]]}</span>'
+        ends = "".join(f'<span class="lbl" data-kind="{spans[j]["kind"]}">{LABELS[spans[j]["kind"]]}</span>'
                        for j in cover if spans[j]["end"] == b)
-        anchor = f' id="m-{s["start"]}-{s["end"]}"' if s["start"] == a else ""
-        body.append(f'<mark{anchor} class="{cls}" style="background-color:{COLOURS[s["kind"]]}" '
+        # a link target for every span starting here (a check or a table cell links to it)
+        anchors = "".join(f'<span id="m-{a}-{e}"></span>' for e in sorted({spans[j]["end"] for j in cover
+                                                                            if spans[j]["start"] == a}))
+        body.append(f'{anchors}<mark class="{cls}" style="background-color:{COLOURS[s["kind"]]}" '
                     f'title="{html.escape(tip)}">{piece}{ends}</mark>')
-    legend = "".join(f'<li><span class="swatch" style="background:{COLOURS[k]}"></span>'
-                     f"{NAMES[k]} ({counts[k]})</li>" for k in KINDS)
+    legend = _legend_html(spans)
     head = html.escape(title or str(record.get("id") or "document"))
     sub = subtitle
     if sub is None:
@@ -87,11 +91,11 @@ def render_record(record: dict, title: str | None = None, subtitle: str | None =
         sub = " · ".join(str(b) for b in bits if b)
     lang = record.get("lang") if record.get("lang") in ("ja", "en") else "ja"
     extra = _checks_html(record.get("checks") or []) + _table_html(record.get("table") or [])
-    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{head}</title><style>{_CSS}</style></head><body>"
             f"<h1>{head}</h1><p class=\"meta\">{html.escape(sub or '')}</p>"
-            f'<ul class="legend">{legend}</ul><div class="doc">{"".join(body)}</div>'
+            f'<ul class="legend">{legend}</ul><div class="doc" lang="{lang}">{"".join(body)}</div>'
             f"{extra}</body></html>\n")
 
 
@@ -102,6 +106,20 @@ def render_result(result: dict, text: str, title: str | None = None) -> str:
 
     record = dict(result_to_record(result, text), checks=result.get("checks") or [], table=rows(result))
     return render_record(record, title=title)
+
+
+def _legend_html(spans: list[dict]) -> str:
+    """One entry per kind with the number of its spans shown (hatched ones apart), and what
+    hatching means."""
+    items = []
+    for k in KINDS:
+        mine = [s for s in spans if s["kind"] == k]
+        hatched = sum(1 for s in mine if is_ignored(s))
+        count = f"{len(mine) - hatched} + {hatched} hatched" if hatched else str(len(mine))
+        items.append(f'<li data-kind="{k}"><span class="swatch" style="background:{COLOURS[k]}"></span>'
+                     f"{NAMES[k]} ({count})</li>")
+    items.append('<li><span class="swatch ignored"></span>hatched: a drug class or a threshold, not scored</li>')
+    return "".join(items)
 
 
 def _link(spans: list[list[int]], label: str) -> str:
@@ -129,7 +147,3 @@ def _table_html(table_rows: list[dict]) -> str:
                    + "</tr>" for r in table_rows)
     return f'<h2>Evidence table</h2><table class="evidence"><tr>{head}</tr>{body}</table>'
 
-
-
-def render_many(records: Iterable[dict]) -> list[str]:
-    return [render_record(r) for r in records]

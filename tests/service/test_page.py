@@ -1,24 +1,20 @@
-"""The curator page at / (service/static): driven in headless Chromium over the DevTools protocol.
+"""The curator page at / (service/static): used in headless Chromium as a person uses it.
 
-The app runs under uvicorn on 127.0.0.1 in a thread; Chromium is started with
---remote-debugging-port=0 and driven through its page's DevTools websocket (the ``websockets``
-package that uvicorn[standard] brings).  Text is typed with Input.insertText (as an IME commits
-it) and submitted with a real Ctrl+Enter key event.  Screenshots go to tests/artifacts/.
+The app runs under uvicorn on 127.0.0.1 in a thread; Chromium is driven over the DevTools
+protocol (tests/service/live.py, shared with scripts/screenshots.py).  Text is pasted with
+Input.insertText (as a paste or an IME commits it), files go through the file input, the
+language is picked and the form submitted from the keyboard (Ctrl+Enter), and the downloads
+land in a directory.  Screenshots go to test-artifacts/ (gitignored).
 
 Skipped when no Chromium is installed (apt-get install chromium fonts-ipafont-gothic).
 """
 
 from __future__ import annotations
 
-import itertools
+import csv
+import io
 import json
-import os
-import shutil
-import subprocess
-import tempfile
 import time
-import urllib.request
-from base64 import b64decode
 from pathlib import Path
 
 import pytest
@@ -26,74 +22,14 @@ import pytest
 from trialex.service.app import Engine, create_app
 from trialex.service.config import Settings
 
-from tests.service.live import live_server
+from tests.service.live import LOCAL, PAGE_READY, RESULT_SHOWN, NoBrowser, chromium, live_server, paste_and_extract
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 JA = "MMF 群では 185 例中 104 例（56.2%）が完全寛解に至った（P＝0.003）。"
+EN = ("Patients were randomized to mycophenolate mofetil 1.5 g twice daily or to cyclophosphamide. Complete "
+      "remission occurred in 33 of 60 patients (55.0%) with mycophenolate mofetil (odds ratio 2.27, 95% CI "
+      "1.08-4.77; P = 0.03); corticosteroids were tapered. P < 0.05 was considered significant.")
 MAX_CHARS = 2000
-
-
-def _chromium() -> str | None:
-    for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if os.access(path, os.X_OK):
-            return path
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-class CDP:
-    """A minimal Chrome DevTools Protocol client over one page's websocket."""
-
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self.ids = itertools.count(1)
-
-    def send(self, method: str, timeout: float = 15.0, **params) -> dict:
-        msg_id = next(self.ids)
-        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
-        deadline = time.monotonic() + timeout
-        while True:
-            msg = json.loads(self.ws.recv(timeout=max(0.1, deadline - time.monotonic())))
-            if msg.get("id") == msg_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg.get("result", {})
-
-    def js(self, expression: str):
-        """Evaluate an expression in the page (promises awaited) and return its JSON value."""
-        res = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in res:
-            raise AssertionError(f"page script failed: {res['exceptionDetails']}")
-        return res["result"].get("value")
-
-    def wait_for(self, expression: str, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = self.js(expression)
-            if value:
-                return value
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {expression}")
-
-    def key(self, key: str, code: str, vk: int, modifiers: int = 0, text: str | None = None) -> None:
-        """Press and release a key; with ``text`` the press also types it (a button then activates)."""
-        down = {"type": "keyDown", "text": text, "unmodifiedText": text} if text else {"type": "rawKeyDown"}
-        for event in (down, {"type": "keyUp"}):
-            self.send("Input.dispatchKeyEvent", key=key, code=code, windowsVirtualKeyCode=vk,
-                      nativeVirtualKeyCode=vk, modifiers=modifiers, **event)
-
-    def screenshot(self, path: Path) -> None:
-        """The whole page (not only the viewport) as a PNG."""
-        height = self.js("Math.ceil(document.documentElement.scrollHeight)")
-        width = self.js("Math.ceil(document.documentElement.clientWidth)")
-        shot = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b64decode(shot["data"]))
-
-
-
-# no proxy for 127.0.0.1, whatever the environment says
-_local = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +40,7 @@ def server(extractor):
     engine.loaded.set()
     with live_server(create_app(Settings(max_chars=MAX_CHARS), engine)) as url:
         base = url + "/"
-        with _local.open(base, timeout=5) as r:
+        with LOCAL.open(base, timeout=5) as r:
             assert r.status == 200 and "text/html" in r.headers["content-type"]
             assert 'id="text"' in r.read().decode("utf-8"), "GET / does not answer with the curator page"
         yield base
@@ -113,49 +49,15 @@ def server(extractor):
 @pytest.fixture(scope="module")
 def browser(server):
     """Headless Chromium with one page; yields a CDP client of that page."""
-    binary = _chromium()
-    if not binary:
-        pytest.skip("no Chromium installed (apt-get install -y chromium fonts-ipafont-gothic)")
-    pytest.importorskip("websockets.sync.client", reason="the websockets package drives Chromium")
-    profile = tempfile.mkdtemp(prefix="trialex-chromium-")
-    proc = subprocess.Popen(
-        [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars",
-         "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", f"--user-data-dir={profile}",
-         "--window-size=1280,900", "--lang=en-US", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        port_file = Path(profile) / "DevToolsActivePort"
-        deadline = time.monotonic() + 15
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.skip(f"Chromium did not start (exit code {proc.poll()})")
-            time.sleep(0.05)
-        port = int(port_file.read_text().split()[0])
-        with _local.open(f"http://127.0.0.1:{port}/json/list", timeout=5) as r:
-            pages = [t for t in json.load(r) if t.get("type") == "page"]
-        from websockets.sync.client import connect
-
-        with connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=10, proxy=None) as ws:
-            cdp = CDP(ws)
-            cdp.send("Page.enable")
-            cdp.send("Runtime.enable")
-            cdp.send("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1,
-                     mobile=False)
+        with chromium() as cdp:
             yield cdp
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        shutil.rmtree(profile, ignore_errors=True)
+    except NoBrowser as exc:
+        pytest.skip(str(exc))
 
 
-def _open(cdp: CDP, base: str) -> None:
-    cdp.send("Page.navigate", url=base)
-    cdp.wait_for("document.readyState === 'complete' && !!window.trialexPage && !!document.getElementById('text')")
+def _open(cdp, base: str) -> None:
+    cdp.open(base, PAGE_READY)
 
 
 # every mark: kind, its own text (without the written values), its values, and whether both show
@@ -166,12 +68,21 @@ Array.from(document.querySelectorAll('#doc mark[id]')).map(m => {
   const val = pieces[pieces.length - 1].querySelector(':scope > .val');  // after the last piece
   const own = pieces.map(p => { const c = p.cloneNode(true); c.querySelectorAll('.val').forEach(v => v.remove());
                                 return c.textContent; });
+  if (val) val.scrollIntoView({block: 'center'});
   const r = val ? val.getBoundingClientRect() : null;
+  // each line box of the values (they may wrap): the element drawn at its centre is the values'
+  const lines = val ? Array.from(val.getClientRects()) : [];
+  const onTop = lines.length > 0 && lines.every(b => {
+    const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+    return hit && val.contains(hit);
+  });
   return {kind: m.dataset.kind, index: +m.dataset.index, text: own.join(''), pieces: pieces.length,
           classes: m.className, nested: !!m.parentElement.closest('mark'),
           value: val ? val.innerText : null,
+          // on screen as text: rendered, not hidden, not covered by anything else, at least 12 px
           visible: !!(val && val.checkVisibility({opacityProperty: true, visibilityProperty: true})
-                      && r.width > 0 && r.height > 0)};
+                      && r.width > 0 && r.height > 0 && onTop
+                      && parseFloat(getComputedStyle(val).fontSize) >= 12)};
 })
 """
 
@@ -179,18 +90,29 @@ Array.from(document.querySelectorAll('#doc mark[id]')).map(m => {
 LEGEND_JS = "Array.from(document.querySelectorAll('#legend li')).map(li => li.textContent.trim()).join('\\n')"
 
 
+JA_FONTS = ("IPAGothic", "IPAPGothic", "IPAexGothic", "Noto Sans CJK JP", "Noto Sans JP", "Hiragino Sans",
+            "Hiragino Kaku Gothic ProN", "Yu Gothic", "YuGothic", "Meiryo")
+
+
+def _fonts_of(cdp, selector: str) -> dict[str, int]:
+    """The fonts Chromium drew the text directly inside ``selector`` with: {family: glyphs}."""
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
+    return {f["familyName"]: f["glyphCount"] for f in fonts}
+
+
 def test_curator_page_japanese_abstract(server, browser):
     cdp = browser
     _open(cdp, server)
-    # keyboard: the textarea has a label and takes the text as an IME commits it
+    # every control has a label
     assert cdp.js("document.querySelector('label[for=text]').textContent.trim()") == "Abstract"
     assert cdp.js("document.querySelector('label[for=lang]') !== null && document.getElementById('lang').value") == "auto"
-    cdp.js("document.getElementById('text').focus()")
-    cdp.send("Input.insertText", text=JA)
+    assert cdp.js("document.querySelector('label[for=file]') !== null")
+    paste_and_extract(cdp, server, JA, "auto")
     assert cdp.js("document.getElementById('text').value") == JA
-    cdp.key("Enter", "Enter", 13, modifiers=2)  # Ctrl+Enter submits
-    cdp.wait_for("document.getElementById('status').textContent.startsWith('Done')"
-                 " || document.getElementById('alert').textContent !== ''")
     assert cdp.js("document.getElementById('alert').textContent") == ""
     assert cdp.js("document.getElementById('result').hidden") is False
 
@@ -211,12 +133,105 @@ def test_curator_page_japanese_abstract(server, browser):
     doc_text = cdp.js("document.getElementById('doc').innerText")
     for value in ("mycophenolate mofetil", "n = 185", "56.2% (104/185)", "p = 0.003"):
         assert value in doc_text
-    # the Japanese text is rendered as Japanese (font fallback picks a CJK font)
+    # the Japanese text is marked Japanese and drawn with a Japanese font (no missing glyphs)
     assert cdp.js("document.getElementById('doc').lang") == "ja"
+    fonts = _fonts_of(cdp, "#doc")
+    assert fonts and max(fonts, key=fonts.get) in JA_FONTS, fonts
+    family = cdp.js("getComputedStyle(document.getElementById('doc')).fontFamily")
+    for name in ("Noto Sans JP", "IPAGothic", "Hiragino", "Yu Gothic", "sans-serif"):
+        assert name in family, family
     legend = cdp.js(LEGEND_JS)
     assert "Drugs: 1" in legend and "Trial sizes: 1" in legend and "P values: 1" in legend
     assert "hatched" in legend.lower()
+    # the evidence table, as text on the page
+    row = cdp.js("document.querySelector('#tbody tr').innerText")
+    assert "mycophenolate mofetil" in row and "185" in row and "56.2% (104/185)" in row
     cdp.screenshot(ARTIFACTS / "page_ja.png")
+
+
+def test_english_abstract_picked_language_table_and_downloads(server, browser, tmp_path):
+    cdp = browser
+    paste_and_extract(cdp, server, EN, "en")
+    assert cdp.js("document.getElementById('alert').textContent") == ""
+    assert cdp.js("document.getElementById('summary').textContent").startswith("language: en")
+    assert cdp.js("document.getElementById('doc').lang") == "en"
+    marks = cdp.js(MARKS_JS)
+    assert marks and all(m["visible"] for m in marks), [m for m in marks if not m["visible"]]
+    values = {(m["kind"], m["text"]): m["value"] for m in marks}
+    # the dose normalised (1.5 g -> 1500 mg) with its frequency and drug, written beside it
+    assert "dose: 1500 mg \u00b7 twice daily \u2192 mycophenolate mofetil" in values[("dose", "1.5 g")]
+    assert "55% (33/60)" in values[("rate", "55.0%")] and "arm: mycophenolate mofetil" in values[("rate", "55.0%")]
+    assert "OR 2.27 (95% CI 1.08\u20134.77), p = 0.03" in values[("effect", "odds ratio 2.27, 95% CI 1.08-4.77")]
+    assert values[("p", "P < 0.05")] == "p < 0.05 (threshold)"
+    assert values[("drug", "corticosteroids")] == "class: corticosteroids"
+    assert cdp.js("document.getElementById('table-wrap').hidden") is False
+    rows = cdp.js("Array.from(document.querySelectorAll('#tbody tr')).map(tr => tr.innerText)")
+    assert any("mycophenolate mofetil" in r and "1500 mg" in r and "55% (33/60)" in r for r in rows), rows
+    cdp.screenshot(ARTIFACTS / "page_en.png")
+
+    # the two download buttons, pressed from the keyboard, save the result and its table
+    cdp.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(tmp_path))
+    for button in ("dl-json", "dl-csv"):
+        cdp.js(f"document.getElementById('{button}').focus()")
+        cdp.key("Enter", "Enter", 13, text="\r")
+    deadline = time.monotonic() + 10
+    while not (len(list(tmp_path.glob("*.json"))) == 1 and len(list(tmp_path.glob("*.csv"))) == 1):
+        assert time.monotonic() < deadline, list(tmp_path.iterdir())
+        time.sleep(0.05)
+    saved = json.loads(next(tmp_path.glob("*.json")).read_text(encoding="utf-8"))
+    assert saved["lang"] == "en" and any(d["text"] == "1.5 g" for d in saved["doses"])
+    for key in ("drugs", "doses", "trial_sizes", "response_rates", "p_values", "effects"):
+        for m in saved[key]:
+            assert EN[m["start"]:m["end"]] == m["text"], (key, m)
+    table = list(csv.DictReader(io.StringIO(next(tmp_path.glob("*.csv")).read_text(encoding="utf-8-sig"))))
+    assert len(table) == len(rows)
+    assert any(r["drugs"] == "mycophenolate mofetil" and r["responders"] == "33" and r["total"] == "60"
+               for r in table), table
+
+
+def test_keyboard_tab_order_and_visible_focus(server, browser):
+    cdp = browser
+    _open(cdp, server)
+    order = []
+    for _ in range(6):
+        cdp.tab()
+        order.append(cdp.js("""(e => {
+            const s = getComputedStyle(e);
+            return {id: e.id || e.tagName.toLowerCase(), outline: s.outlineStyle, width: parseFloat(s.outlineWidth),
+                    label: e.labels && e.labels.length ? e.labels[0].textContent.trim() : e.textContent.trim()};
+        })(document.activeElement)"""))
+    assert [o["id"] for o in order] == ["a", "text", "file", "lang", "summary", "submit"], order
+    for o in order:
+        assert o["outline"] != "none" and o["width"] >= 2, o  # focus is visible
+        assert o["label"], o  # and named
+    # Ctrl+Enter from anywhere (here: the focused button) with an empty box: told so, focus to the box
+    cdp.key("Enter", "Enter", 13, modifiers=2)
+    assert "no text" in cdp.wait_for("document.getElementById('alert').textContent")
+    assert cdp.js("document.activeElement.id") == "text"
+
+
+def test_jsonl_file_through_the_file_input(server, browser, tmp_path):
+    cdp = browser
+    _open(cdp, server)
+    path = tmp_path / "abstracts.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": JA}, ensure_ascii=False) + "\n"
+                    + json.dumps({"id": "b", "text": "second"}) + "\n", encoding="utf-8")
+    cdp.send("DOM.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", nodeId=root, selector="#file")["nodeId"]
+    cdp.send("DOM.setFileInputFiles", nodeId=node, files=[str(path)])
+    assert cdp.wait_for("document.getElementById('text').value") == JA  # the first line's "text"
+    assert cdp.js("document.getElementById('status').textContent").startswith("Loaded abstracts.jsonl")
+    assert cdp.js("document.activeElement.id") == "text"
+    cdp.key("Enter", "Enter", 13, modifiers=2)
+    cdp.wait_for(RESULT_SHOWN, timeout=30)
+    assert "n = 185" in cdp.js("document.getElementById('doc').innerText")
+    # a file that is not JSON Lines: said so, the box left as it was
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    cdp.send("DOM.setFileInputFiles", nodeId=node, files=[str(bad)])
+    assert "bad.jsonl" in cdp.wait_for("document.getElementById('alert').textContent")
+    assert cdp.js("document.getElementById('text').value") == JA
 
 
 def test_api_error_is_shown_in_the_alert(server, browser):
