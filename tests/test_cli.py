@@ -53,7 +53,7 @@ def test_evaluate_on_project_gold(tmp_path):
         lo, hi = k["f1_ci95"]
         assert lo <= k["f1"] <= hi
     errors = run("evaluate", str(gold), "--errors").stdout.splitlines()
-    assert errors[-1].startswith("documents: 3")
+    assert errors[-2].startswith("documents: 3") and errors[-1].startswith("trial sizes found: ")
 
 
 def test_evaluate_without_a_file_prints_every_set_with_its_role_test_first(tmp_path):
