@@ -52,13 +52,17 @@ SHELL ["/bin/sh", "-euc"]
 LABEL org.opencontainers.image.title="trialex" \
       org.opencontainers.image.description="Drugs, doses, trial sizes, response rates and p values from Japanese and English trial abstracts"
 RUN groupadd --system --gid 10001 trialex \
-    && useradd --system --uid 10001 --gid trialex --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin trialex
+    && useradd --system --uid 10001 --gid trialex --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin trialex \
+    && mkdir -p /var/lib/trialex && chown 10001:10001 /var/lib/trialex
 COPY --from=build /opt/trialex /opt/trialex
 ENV PATH=/opt/trialex/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     TRIALEX_WORKERS=2 \
-    TRIALEX_LOG_FORMAT=json
+    TRIALEX_LOG_FORMAT=json \
+    XDG_DATA_HOME=/var/lib
+# the default curation store (platformdirs' data directory): /var/lib/trialex/curation.sqlite3
+VOLUME ["/var/lib/trialex"]
 USER 10001:10001
 WORKDIR /tmp
 EXPOSE 8000
