@@ -4,12 +4,12 @@
 "500～3000mg/日", "1～3 mg／Kg／日", "0.5 to 1.0 g per square meter", "1000 mg twice
 daily" (frequency attribute), "1000mg/日から3000mg/日まで" (two doses).
 Lab values (尿蛋白 0.3g/24h, creatinine 1.2 mg/dL) and concentrations are skipped.
-The unit table is models/rules/units.json; frequency, route and lab cues are in cues.json.
+The unit tables are models/rules/<lang>/units.json; frequency, route and lab cues are in
+models/rules/<lang>/dose.json.  A document reads the tables of its language and English.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from functools import lru_cache
@@ -17,44 +17,60 @@ from functools import lru_cache
 from .base import DocState
 from .linking import nearest_drug
 from .numbers import NUM, NUM_RE, parse_number
-from .resources import cue_regex, model_path
+from .resources import alternation, cue_regex, cue_words, doc_lang, languages, rule_langs, rules
 
 
 def _alt(words) -> str:
-    return "|".join(
-        re.escape(w).replace("\\ ", r"\s*") for w in sorted(set(words), key=len, reverse=True)
-    )
+    return alternation(words, r"\s*")
 
 
 @lru_cache(maxsize=1)
-def _tables():
-    with model_path("rules", "units.json").open(encoding="utf-8") as fh:
-        t = json.load(fh)
+def _unit_registry():
     import pint  # a load-time cost only: conversion factors for the mass units
 
-    ureg = pint.UnitRegistry()
+    return pint.UnitRegistry()
+
+
+@lru_cache(maxsize=None)
+def _tables(lang: str):
+    """The unit tables of a document of ``lang``: surface -> meaning, its languages joined."""
+    ureg = _unit_registry()
     amount = {}  # surface -> (canonical, normalised unit, factor)
-    for canon, spec in t["amount"].items():
-        target = spec["normalize_to"]
-        factor = ureg.Quantity(1, canon.replace("µ", "u")).to(target).magnitude if target == "mg" else 1.0
-        for s in spec["surfaces"]:
-            amount[s] = (canon, target, factor)
-    per_body = {s: k for k, ss in t["per_body"].items() for s in ss}
-    per_time = {s: k for k, ss in t["per_time"].items() for s in ss}
-    lead = {s: k for k, ss in t["daily_words"].items() for s in ss}
-    trail = {s: k for k, ss in t["trailing_time"].items() for s in ss}
-    return t, amount, per_body, per_time, lead, trail
+    per_body, per_time, lead, trail, tail = {}, {}, {}, {}, []
+    for t in (rules(lg, "units") for lg in rule_langs(lang)):
+        for canon, spec in t.amount.items():
+            target = spec.normalize_to
+            factor = ureg.Quantity(1, canon.replace("µ", "u")).to(target).magnitude if target == "mg" else 1.0
+            for s in spec.surfaces:
+                amount[s] = (canon, target, factor)
+        for table, section in ((per_body, t.per_body), (per_time, t.per_time), (lead, t.daily_words), (trail, t.trailing_time)):
+            table.update({s: k for k, ss in section.items() for s in ss})
+        tail += t.concentration_tail
+    return tail, amount, per_body, per_time, lead, trail
 
 
-_DOSE_WORD = re.compile(r"\b(?:dose|doses|dosage|daily|given|administered)\b|投与|量", re.I)
 _NOT_GIVEN_BEFORE = re.compile(r"(?:difference(?:\s+of)?|\bCI|confidence interval)\s*[:,]?\s*$", re.I)
 # "100, 200 or " (and "400/" of "400/12 μg") right before an amount with a unit
 _AMOUNT_LIST = re.compile(rf"(?<![\d.,/])(?:{NUM})(?:\s*,\s*(?:{NUM}))*\s*(?:,\s*)?(?:or|and|,|/)\s*$")
 
 
+@lru_cache(maxsize=None)
+def _dose_word(lang: str) -> re.Pattern[str]:
+    """'dose', 'given', '投与' (dose.json dose_words): grams near one are a dose without a drug."""
+    words = cue_words("dose", "dose_words", lang)
+    other = [w for w in words if not w.isascii()]  # Japanese words have no word boundaries
+    return re.compile(rf"\b(?:{alternation(w for w in words if w.isascii())})\b"
+                      + (f"|{alternation(other)}" if other else ""), re.I)
+
+
 @lru_cache(maxsize=1)
-def _dose_re() -> re.Pattern[str]:
-    t, amount, per_body, per_time, lead, trail = _tables()
+def _dose_re() -> dict[str, re.Pattern[str]]:
+    """The dose pattern of each language's documents."""
+    return {lang: _dose_pattern(lang) for lang in languages()}
+
+
+def _dose_pattern(lang: str) -> re.Pattern[str]:
+    tail, amount, per_body, per_time, lead, trail = _tables(lang)
     unit = rf"(?:{_alt(amount)})(?![A-Za-z])"
     sep = r"\s*(?:/|per|a|[·.]|\s)\s*"  # not "every": "every 24 h" is a frequency
     body = rf"(?:{sep}(?P<body>{_alt(per_body)})(?:\s*-\s*1|⁻¹)?(?![A-Za-z]))"
@@ -66,7 +82,7 @@ def _dose_re() -> re.Pattern[str]:
         rf"(?<![\d.,±])(?P<a>{NUM})(?:\s*\(\s*{NUM}\s*[-–~]\s*{NUM}\s*\))?(?:\s*(?P<ua>{unit}))?"
         rf"(?:{rng}(?P<b>{NUM}))?"
         rf"\s*(?P<unit>{unit})"
-        rf"(?!\s*/\s*(?:{_alt(t['concentration_tail'])}|\d)(?![A-Za-z]))(?!\s*±)"  # "ng/mL", "ng/100 mL", "334 ± 55 g"
+        rf"(?!\s*/\s*(?:{_alt(tail)}|\d)(?![A-Za-z]))(?!\s*±)"  # "ng/mL", "ng/100 mL", "334 ± 55 g"
         rf"{body}?{time}?{trail_re}?"
     )
 
@@ -77,9 +93,10 @@ class DoseExtractor:
 
     def __call__(self, st: DocState) -> None:
         text = st.text
-        _, amount, per_body, per_time, lead, trail = _tables()
-        lab = cue_regex("dose", "lab_context")
-        for m in st.checked(_dose_re().finditer(text)):
+        lang = doc_lang(st)
+        _, amount, per_body, per_time, lead, trail = _tables(lang)
+        lab = cue_regex("dose", "lab_context", lang)
+        for m in st.checked(_dose_re()[lang].finditer(text)):
             if m.group("ua") and m.group("b") and not m.group("unit"):
                 continue
             start = m.start("lead") if m.group("lead") else m.start("a")
@@ -109,7 +126,7 @@ class DoseExtractor:
             if basis:
                 unit += "/" + basis
             if (canon == "g" and unit == "mg" and not _drug_in_sentence(st, m.start("a"))
-                    and not _DOSE_WORD.search(text, max(0, start - 30), start)):
+                    and not _dose_word(lang).search(text, max(0, start - 30), start)):
                 continue  # "40 g ground flaxseed", "15 g of fiber": grams of food, no drug named
             written = text[m.start("unit"):m.end()].strip()
             unit_at = m.start("unit") + (len(text[m.start("unit"):m.end()]) - len(text[m.start("unit"):m.end()].lstrip()))
@@ -190,7 +207,7 @@ def _drug_in_clause(st: DocState, pos: int) -> bool:
 def _nearby(st: DocState, pos: int, cue: str, before: bool = False) -> str | None:
     """The frequency/route cue nearest to ``pos`` within the same clause (and 40 chars)."""
     c0, c1 = st.clause(pos if not before else max(pos - 1, 0))
-    pattern = cue_regex("dose", cue)
+    pattern = cue_regex("dose", cue, doc_lang(st))
     if before:
         hits = list(pattern.finditer(st.text, max(c0, pos - 25), pos))
         return hits[-1].group(0) if hits else None

@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 
 from .base import DocState
-from .resources import load_json_rule
+from .resources import alternation, doc_lang, languages, rule_langs, rules
 
 # a signed decimal, maybe money: "-2.3", "0·72", ".85", "£4,489", never a part of a longer number
 _NUM = r"[-+]?[£€$¥]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:[.·]\d+)?(?<=\d)(?![\d]|[.·]\d)"
@@ -36,18 +36,18 @@ _CI_LABEL = (
 
 
 @lru_cache(maxsize=None)
-def _pattern() -> re.Pattern[str]:
+def _pattern(lang: str | None) -> tuple[re.Pattern[str], dict[str, str]]:
+    """The pattern for documents of ``lang`` (of any language when None) and its measure names."""
     names: dict[str, str] = {}
-    for lang in ("en", "ja"):
-        for measure, words in load_json_rule(lang, "effects")["measures"].items():
+    for lg in rule_langs(lang) if lang else languages():
+        for measure, words in rules(lg, "effects").measures.items():
             for w in words:
                 names[w] = measure
     # abbreviations ("OR", "aHR") are case-sensitive, or "200 or 300 mg" would be an odds ratio
-    abbrevs = sorted((w for w in names if w != w.lower()), key=len, reverse=True)
-    words = sorted((w for w in names if w == w.lower()), key=len, reverse=True)
-    esc = lambda ws: "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ws)  # noqa: E731
+    abbrevs = [w for w in names if w != w.lower()]
+    words = [w for w in names if w == w.lower()]
     return re.compile(
-        rf"(?<![A-Za-z])(?P<name>{esc(abbrevs)}|(?i:{esc(words)}))(?![A-Za-z])"
+        rf"(?<![A-Za-z])(?P<name>{alternation(abbrevs)}|(?i:{alternation(words)}))(?![A-Za-z])"
         # an optional abbreviation after the written-out name: "hazard ratio (HR)"
         r"(?:\s*[(\[](?:a|adjusted\s+)?[A-Z]{2,4}[)\]])?"
         # what may stand between the name and the estimate
@@ -61,9 +61,10 @@ def _pattern() -> re.Pattern[str]:
     ), names
 
 
-def find_effects(text: str) -> list[dict]:
-    """Effect estimates in normalised ``text``: dicts with start, end and the values."""
-    pattern, names = _pattern()
+def find_effects(text: str, lang: str | None = None) -> list[dict]:
+    """Effect estimates in normalised ``text`` of language ``lang`` (any when None): dicts with
+    start, end and the values."""
+    pattern, names = _pattern(lang)
     lookup = {(k if k != k.lower() else k.lower()): v for k, v in names.items()}
     out = []
     for m in pattern.finditer(text):
@@ -114,7 +115,6 @@ def tie_p_values(effects: list[dict], p_values: list[dict], text: str, reach: in
 
 class EffectExtractor:
     def __call__(self, st: DocState) -> None:
-        for e in st.checked(find_effects(st.text)):
+        for e in st.checked(find_effects(st.text, doc_lang(st))):
             if st.free(e["start"], e["end"], "effect"):
                 st.add("effect", e["start"], e["end"], **{k: v for k, v in e.items() if k not in ("start", "end")})
-        return

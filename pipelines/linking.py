@@ -1,7 +1,8 @@
 """Attaching numbers to what they belong to: a dose to its drug, a size or a rate to its arm.
 
-Arms are the drug mentions (not classes) and the group words of cues.json
-("placebo", "control", "プラセボ", "対照") found in the same clause; a number is given an arm
+Arms are the drug mentions (not classes) and the group words of the document's language
+(models/rules/<lang>/trial_size.json arm_groups: "placebo", "control", "プラセボ", "対照")
+found in the same clause; a number is given an arm
 only when one arm is named there, or when it stands right next to one ("MMF 群 71 例",
 "MMF (n = 185)", "185 to MMF").
 """
@@ -12,7 +13,7 @@ import re
 from functools import lru_cache
 
 from .base import DocState
-from .resources import cue_regex, load_json_rule
+from .resources import cue_regex, doc_lang, rule_langs, rules
 
 
 _OF_DRUG = re.compile(r"\s*(?:of|the|oral|intravenous|IV|i\.v\.|の|\s)*\s*")
@@ -20,17 +21,18 @@ _OF_DRUG = re.compile(r"\s*(?:of|the|oral|intravenous|IV|i\.v\.|の|\s)*\s*")
 
 def _arm_candidates(st: DocState, c0: int, c1: int) -> list[tuple[int, int, str]]:
     arms = [(d.start, d.end, d.attrs["name"]) for d in st.starting("drug", c0, c1) if not d.attrs.get("class")]
-    for m in cue_regex("trial_size", "arm_groups").finditer(st.text, c0, c1):
+    lang = doc_lang(st)
+    for m in cue_regex("trial_size", "arm_groups", lang).finditer(st.text, c0, c1):
         if st.free(m.start(), m.end(), "drug"):
             word = m.group(0).lower()
-            arms.append((m.start(), m.end(), _group_names().get(word, word)))
+            arms.append((m.start(), m.end(), _group_names(lang).get(word, word)))
     return sorted(arms)
 
 
-@lru_cache(maxsize=1)
-def _group_names() -> dict[str, str]:
-    """Group words → the arm name they stand for, both languages (models/rules/<lang>/arm_groups.json)."""
-    return {k.lower(): v for lang in ("en", "ja") for k, v in load_json_rule(lang, "arm_groups")["names"].items()}
+@lru_cache(maxsize=None)
+def _group_names(lang: str) -> dict[str, str]:
+    """Group words → the arm name they stand for (models/rules/<lang>/arm_groups.json)."""
+    return {k.lower(): v for lg in rule_langs(lang) for k, v in rules(lg, "arm_groups").names.items()}
 
 
 def nearest_arm(st: DocState, start: int, end: int, window: int = 40) -> str | None:

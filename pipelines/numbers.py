@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .resources import trie_regex
+from .resources import rules, trie_regex
 
 # A plain number: thousands groups or digits, optional decimals ("." or "·"), or a bare
 # ".05" as written in p values.
@@ -21,17 +21,8 @@ NUM_RE = re.compile(NUM)
 # a whole count: "370", "1,726" (thousands groups only when complete)
 INT = r"\d{1,3}(?:,\d{3})+(?![\d])|\d+"
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}
-_SCALES = {"hundred": 100, "thousand": 1000}
+_WORDS = rules("en", "numbers")  # "twenty-eight": models/rules/en/numbers.json
+_UNITS, _TENS, _SCALES = _WORDS.units, _WORDS.tens, _WORDS.scales
 _WORD = trie_regex([[c for c in w] for w in list(_UNITS) + list(_TENS) + list(_SCALES)])
 # "Twenty-eight", "one hundred and twelve", "Two hundred eighty-four"
 NUMBER_WORDS = (
@@ -65,10 +56,10 @@ def parse_number_words(s: str) -> int | None:
             current += _UNITS[w]
         elif w in _TENS:
             current += _TENS[w]
-        elif w == "hundred":
-            current = max(current, 1) * 100
-        elif w == "thousand":
-            total += max(current, 1) * 1000
+        elif w in _SCALES and _SCALES[w] < 1000:  # "hundred" multiplies what is before it
+            current = max(current, 1) * _SCALES[w]
+        elif w in _SCALES:  # "thousand" closes a group
+            total += max(current, 1) * _SCALES[w]
             current = 0
         else:
             return None

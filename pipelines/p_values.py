@@ -10,15 +10,16 @@ import re
 
 from .base import DocState
 from .numbers import NUM_SCI, parse_number
+from .resources import alternation, rules
 
 _OPS = {"=": "=", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "<=": "<=", ">=": ">=", "=<": "<=",
         "=>": ">=", "<or=": "<=", ">or=": ">="}
 _OP = r"<\s*or\s*=|>\s*or\s*=|<=|>=|=<|=>|[=<>≤≥]"
 # "P", "p-value", "P value(s) of", "P for trend", "Pinteraction", "P値は", "log-rank P"
+# (the qualifiers: models/rules/en/p_value.json)
 _P_HEAD = (
     r"(?<![A-Za-z0-9])[Pp](?:[\s-]*values?)?"
-    r"(?:\s*(?:for\s+)?(?:trend|interaction|heterogeneity|het|int|difference|diff|adj|adjusted"
-    r"|corrected|nominal|non-?inferiority|superiority|log-?rank))?"
+    rf"(?:\s*(?:for\s+)?(?:{alternation(rules('en', 'p_value').cues['qualifiers'])}))?"
     r"(?:\s*値)?"
 )
 _P_RE = re.compile(

@@ -1,19 +1,27 @@
-"""Loading of the project's data files (models/): lexicons, cue words, unit tables.
+"""Loading of the project's data files (models/): lexicons, rule files, unit tables.
 
-Language differences live in these files, not in code: every extractor asks for its
-cue lists here, keyed by kind and language.
+Language differences live in these files, not in code.  ``models/rules/<lang>/<name>.json``
+holds one concern's word lists for one language; every file is checked against the schema
+of its name (``RULE_SCHEMAS``) when it is loaded.  An extractor asks for the lists of the
+document's language: ``rule_langs(lang)`` is that language and English, which Japanese (and
+any other) abstracts quote ("log-rank P", "HbA1c", "mg").
 """
 
 from __future__ import annotations
 
 import csv
 import importlib.resources
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 MODELS = Path(str(importlib.resources.files("trialex.models")))
+RULES = MODELS / "rules"
+# the language whose lists every document reads: abstracts in any language quote English
+QUOTED = "en"
 
 
 def model_path(*parts: str) -> Path:
@@ -29,31 +37,138 @@ def read_tsv(*parts: str) -> list[dict[str, str]]:
     return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
+# --- the schemas of the rule files, one per file name ---------------------------------
+
+Word = Annotated[str, StringConstraints(min_length=1)]
+
+
+class RuleFile(BaseModel):
+    """What every rule file has: a comment saying what its lists are for, and nothing unknown."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    comment: str = Field(alias="_comment", min_length=1)
+
+
+class CueFile(RuleFile):
+    """Named cue lists of one extractor (drug, dose, trial_size, response_rate, p_value):
+    ASCII words match as whole words, case-insensitively; a space matches any whitespace; a
+    trailing ``*`` any word ending (see ``cue_regex``)."""
+
+    cues: dict[str, list[Word]]
+
+
+class EffectsFile(RuleFile):
+    """Names of the effect measures, per measure code (effects.py)."""
+
+    measures: dict[Literal["HR", "OR", "RR", "RD", "MD", "SMD", "IRR"], list[Word]]
+
+
+class ArmGroupsFile(RuleFile):
+    """Group words and the arm name each stands for (linking.py)."""
+
+    names: dict[Word, Word]
+
+
+class AmountUnit(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    normalize_to: Literal["mg", "IU", "U", "mL", "mmol", "mEq"]
+    surfaces: list[Word]
+
+
+class UnitsFile(RuleFile):
+    """The dose extractor's unit table (doses.py); a language adds surfaces to the sections."""
+
+    amount: dict[str, AmountUnit]
+    per_body: dict[Literal["kg", "m2", "body"], list[Word]]
+    per_time: dict[Literal["day", "week", "month", "h", "min"], list[Word]]
+    daily_words: dict[Literal["day", "week", "month"], list[Word]]
+    trailing_time: dict[Literal["day", "week", "month"], list[Word]]
+    concentration_tail: list[Word]
+
+
+class NumbersFile(RuleFile):
+    """Number words and their values (numbers.py); only English has them so far."""
+
+    units: dict[Word, int]
+    tens: dict[Word, int]
+    scales: dict[Word, int]
+
+
+RULE_SCHEMAS: dict[str, type[RuleFile]] = {
+    "drug": CueFile,
+    "dose": CueFile,
+    "trial_size": CueFile,
+    "response_rate": CueFile,
+    "p_value": CueFile,
+    "effects": EffectsFile,
+    "arm_groups": ArmGroupsFile,
+    "units": UnitsFile,
+    "numbers": NumbersFile,
+}
+
+
+def languages() -> tuple[str, ...]:
+    """The languages that have rules: the folders of models/rules/."""
+    return tuple(sorted(p.name for p in RULES.iterdir() if p.is_dir()))
+
+
+def rule_langs(lang: str) -> tuple[str, ...]:
+    """The languages whose lists a document of ``lang`` reads: its own, and English."""
+    return (lang,) if lang == QUOTED else (lang, QUOTED)
+
+
+def doc_lang(st) -> str:
+    """The language whose lists a document (``DocState``) reads: its own, except that a text
+    with Japanese script sent as English reads the Japanese lists too (as it did when every
+    document read every list)."""
+    return "ja" if st.lang == QUOTED and st.has_japanese else st.lang
+
+
 @lru_cache(maxsize=None)
-def cues() -> dict:
-    """The cue-word tables of every kind: ``cues()[kind][name]`` is a list over both languages."""
-    with model_path("rules", "cues.json").open(encoding="utf-8") as fh:
-        data = json.load(fh)
+def rules(lang: str, name: str):
+    """models/rules/<lang>/<name>.json, validated against its schema (``RULE_SCHEMAS``);
+    a ValueError names the file and the fields that are wrong."""
+    path = RULES / lang / f"{name}.json"
+    try:
+        return RULE_SCHEMAS[name].model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+@lru_cache(maxsize=None)
+def cues() -> dict[str, dict[str, list[str]]]:
+    """Every cue list of every language: ``cues()[kind][name]`` joins the languages' lists of
+    that name (for the extractors that do not yet ask by language)."""
     merged: dict[str, dict[str, list[str]]] = {}
-    for lang_table in data.values():
-        for kind, table in lang_table.items():
-            for name, words in table.items():
-                merged.setdefault(kind, {}).setdefault(name, []).extend(words)
+    for lang in languages():
+        for kind, schema in RULE_SCHEMAS.items():
+            if schema is CueFile:
+                for name, words in rules(lang, kind).cues.items():
+                    merged.setdefault(kind, {}).setdefault(name, []).extend(words)
     return merged
 
 
-def cue_regex(kind: str, name: str, *, word: bool = True) -> re.Pattern[str]:
-    """One case-insensitive alternation of a cue list (longest first).
+def cue_words(kind: str, name: str, lang: str | None = None) -> list[str]:
+    """A cue list for a document of ``lang`` (its languages' lists joined, see ``rule_langs``);
+    with no ``lang``, the list of every language."""
+    if lang is None:
+        return cues()[kind][name]
+    return [w for lg in rule_langs(lang) for w in rules(lg, kind).cues.get(name, ())]
+
+
+def cue_regex(kind: str, name: str, lang: str | None = None, *, word: bool = True) -> re.Pattern[str]:
+    """One case-insensitive alternation of a cue list (longest first), for a document of
+    ``lang`` (every language when None).
 
     ASCII cues get word boundaries; Japanese cues match as substrings; a trailing ``*``
     lets a cue take any word ending ("respon*" matches response, responders).
     """
-    return _cue_regex(kind, name, word)
+    return _cue_regex(kind, name, lang, word)
 
 
 @lru_cache(maxsize=None)
-def _cue_regex(kind: str, name: str, word: bool) -> re.Pattern[str]:
-    words = set(cues()[kind][name])
+def _cue_regex(kind: str, name: str, lang: str | None, word: bool) -> re.Pattern[str]:
+    words = set(cue_words(kind, name, lang))
     ascii_words = [w for w in words if w.isascii()]
     other = [w for w in words if not w.isascii()]
     alts = []
@@ -63,6 +178,12 @@ def _cue_regex(kind: str, name: str, word: bool) -> re.Pattern[str]:
     if other:
         alts.append(trie_regex([atoms(w) for w in other]))
     return re.compile("|".join(alts) or r"(?!x)x", re.IGNORECASE)
+
+
+def alternation(words, space: str = r"\s+") -> str:
+    """Literal words as one regex alternation, longest first (case as written; a space matches
+    ``space``): for lists that code puts into a larger pattern."""
+    return "|".join(re.escape(w).replace(r"\ ", space) for w in sorted(set(words), key=len, reverse=True))
 
 
 def atoms(word: str) -> list[str]:
@@ -97,13 +218,6 @@ def _trie_to_regex(node: dict) -> str:
     # longer continuations first: a regex alternation takes the first that matches
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     return f"(?:{body})?" if ends else body
-
-
-@lru_cache(maxsize=None)
-def load_json_rule(lang: str, name: str) -> dict:
-    """A rule file of one language: models/rules/<lang>/<name>.json."""
-    with model_path("rules", lang, f"{name}.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
 
 
 @lru_cache(maxsize=1)

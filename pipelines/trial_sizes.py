@@ -4,7 +4,7 @@
 "Twenty-eight patients", "185 例中 104 例" (185 is a size, 104 is not), "16 of 71"
 (71 is a size).  Counts of events ("3 例が死亡"), completers, baseline breakdowns
 ("クラスIII：12 例"), trials and centres are not sizes.  The decision reads the cue words
-right after and right before the number (cues.json, trial_size).
+right after and right before the number (models/rules/<lang>/trial_size.json).
 """
 
 from __future__ import annotations
@@ -16,23 +16,24 @@ from typing import NamedTuple
 from .base import DocState
 from .linking import nearest_arm
 from .numbers import INT, NUM, NUMBER_WORDS, as_int, count, parse_number, parse_number_words
-from .resources import atoms, cue_regex, cues, trie_regex
+from .resources import alternation, atoms, cue_regex, doc_lang, rules, trie_regex
 
 _PCT_AFTER = re.compile(rf"\s*[(\[（]\s*(?:{NUM})\s*%")
 _PCT_BEFORE = re.compile(rf"(?:{NUM})\s*%\s*[(\[（]\s*$")  # "25.0% (7/28)"
-_ASSIGN_WORDS = r"(?:randomly\s+)?(?:randomi[sz]ed|assigned|allocated|included|enrolled|analy[sz]ed|recruited|evaluable|treated)"
-_NOT_PEOPLE = (r"(?!(?:or|and|of|in|at|from|with|more|less|than|hospitals?|cent(?:re|er)s?|sites?|clinics?|"
-               r"practices?|wards?|trials?|studies|countries|units|cycles?|doses?|weeks?|days?|months?|years?)\b)")
-_BARE = re.compile(rf"(?<!\d)(?P<num>{INT})(?:\s+{_NOT_PEOPLE}[A-Za-z][\w‐-]*){{0,4}}?\s+(?:(?:were|was)\s+{_ASSIGN_WORDS}|formed|comprised|constituted)\b")
+_EN = rules("en", "trial_size").cues  # the words of the English grammar (the Japanese one's: _patterns)
+_ASSIGN_WORDS = rf"(?:randomly\s+)?(?:{alternation(_EN['assign_verbs'])})"
+_NOT_PEOPLE = rf"(?!(?:{alternation(_EN['not_people_after'])})\b)"
+_BARE = re.compile(rf"(?<!\d)(?P<num>{INT})(?:\s+{_NOT_PEOPLE}[A-Za-z][\w‐-]*){{0,4}}?\s+(?:(?:were|was)\s+{_ASSIGN_WORDS}|{alternation(_EN['group_verbs'])})\b")
 _AND_TO = re.compile(rf"(?:\s+(?:to|into|in)\s+[^\d,;.()]{{1,40}}?)?\s*(?:,|and|,\s*and)\s+(?P<num>{INT})\s+(?:to|in|into|were|was|placebo|vehicle|control|controls)\b")
-_ASSIGN = re.compile(rf"\b{_ASSIGN_WORDS}\b|\b(?:randomi[sz]ation|allocation)\b", re.I)
-_BASELINE_PAREN = re.compile(r"\b(?:age[ds]?|years?|yr|female|male|women|men)\b|%", re.I)
+_ASSIGN = re.compile(rf"\b{_ASSIGN_WORDS}\b|\b(?:{alternation(_EN['assign_nouns'])})\b", re.I)
+_BASELINE_PAREN = re.compile(rf"\b(?:{alternation(_EN['baseline'])})\b|%", re.I)
 _PAREN = re.compile(r"[(（][^()（）]{3,160}[)）]")
 _ARM_ITEM = re.compile(rf"(?:^|[;,；，]|\band\b)\s*(?P<arm>[^\d;,；，()]{{2,60}}?)\s*(?:,|:|：|=|n\s*=)?\s*(?P<num>{INT})(?=\s*(?:[;,；，)）]|and\b|$))")
 _N_EQ = re.compile(rf"(?<![A-Za-z])[nN]\s*=\s*(?P<num>{INT})(?![\d.])")
 
 
-_MID = r"(?:\s+(?!(?:of|and|or|to|in|with|were|was|who|had|the)\b)[a-z][a-z\-]*)"
+_MID = rf"(?:\s+(?!(?:{alternation(_EN['not_before_counter'])})\b)[a-z][a-z\-]*)"
+_UNIT_AFTER = re.compile(rf"\s*(?:{alternation(_EN['units_after_fraction'])})\b")  # "73/116 mg" is no fraction
 
 
 class _Patterns(NamedTuple):
@@ -45,12 +46,13 @@ class _Patterns(NamedTuple):
 
 @lru_cache(maxsize=1)
 def _patterns() -> _Patterns:
-    counter = trie_regex([atoms(w) for w in cues()["trial_size"]["counter"]])
+    ja_words = rules("ja", "trial_size").cues
+    counter = trie_regex([atoms(w) for w in _EN["counter"]])
     before_counter = re.compile(rf"(?P<num>{INT}|{NUMBER_WORDS})(?P<mid>{_MID}{{0,3}})\s+$", re.IGNORECASE)
     counter_re = re.compile(rf"(?<![A-Za-z])(?:{counter})(?![A-Za-z])", re.IGNORECASE)
     counter_after = re.compile(rf"{_MID}{{0,2}}\s+(?:{counter})(?![A-Za-z])", re.IGNORECASE)
-    ja_counter = "|".join(sorted((re.escape(w) for w in cues()["trial_size"]["ja_counter"]), key=len, reverse=True))
-    ja = re.compile(rf"(?<![\d.,])(?P<num>{INT})\s*(?P<counter>{ja_counter})(?!目|間|年|日|回|分|以上|未満|数|程度)")
+    ja = re.compile(rf"(?<![\d.,])(?P<num>{INT})\s*(?P<counter>{alternation(ja_words['ja_counter'])})"
+                    rf"(?!{alternation(ja_words['not_counter_after'])})")
     frac = re.compile(rf"(?<![\w.,/])(?P<x>{INT})\s*(?P<sep>of|/|out of)\s*(?P<y>{INT})(?![\d.,]\d|\s*[/-]\s*\d)")
     return _Patterns(counter_re, before_counter, counter_after, ja, frac)
 
@@ -79,9 +81,9 @@ class TrialSizeExtractor:
         if n is None or n <= 0 or not st.free(start, end, "trial_size", "dose", "p_value"):
             return
         before = st.text[max(st.sentence(start)[0], start - 30):start]
-        total = cue_regex("trial_size", "total_before").search(before)
+        total = cue_regex("trial_size", "total_before", doc_lang(st)).search(before)
         arm = None if total else nearest_arm(st, start, end)
-        scope = "arm" if arm else ("subset" if cue_regex("trial_size", "subset").search(before) else "total")
+        scope = "arm" if arm else ("subset" if cue_regex("trial_size", "subset", doc_lang(st)).search(before) else "total")
         attrs = {"n": n, "scope": scope}
         if arm:
             attrs["arm"] = arm
@@ -94,7 +96,7 @@ class TrialSizeExtractor:
     def _fractions(self, st: DocState, frac: re.Pattern[str]) -> None:
         """'16 of 71 (22.5%)', '73/116 [62.9%]', '13 of 25 patients responded': 71, 116, 25."""
         text = st.text
-        verbs = cue_regex("trial_size", "event_after")
+        verbs = cue_regex("trial_size", "event_after", "en")
         for m in st.checked(frac.finditer(text)):
             x, y = count(m.group("x")), count(m.group("y"))
             if x is None or y is None or not (0 <= x <= y) or y < 2:
@@ -105,7 +107,7 @@ class TrialSizeExtractor:
             if not (_PCT_AFTER.match(after) or cm or pct_before or (m.group("sep") != "/" and verbs.match(after.lstrip()))):
                 continue
             end = m.end() + cm.end() if cm else m.end("y")
-            if m.group("sep") == "/" and re.match(r"\s*(?:mg|g|kg|m2|day|d|week|mmHg|dL|L)\b", after):
+            if m.group("sep") == "/" and _UNIT_AFTER.match(after):
                 continue
             self._add(st, m.start("y"), end, y)
 
@@ -134,7 +136,7 @@ class TrialSizeExtractor:
         if re.search(r"(?:\d\s*(?:of|/)|%\s*(?:of)?)\s*$", before):
             return  # "16 of 71 patients" is taken by _fractions; "45% of patients"
         near = text[max(c0, s - 25):s]
-        if cue_regex("trial_size", "not_size_before").search(near) and not re.search(r"\b(?:of|among)\s+(?:the\s+)?$", near):
+        if cue_regex("trial_size", "not_size_before", "en").search(near) and not re.search(r"\b(?:of|among)\s+(?:the\s+)?$", near):
             return
         verdict = _first_cue(st, e, "size_after", "event_after")
         if verdict == "event_after":
@@ -151,7 +153,7 @@ class TrialSizeExtractor:
         for m in st.checked(_BARE.finditer(text)):
             if m.start() and (text[m.start() - 1] in "0123456789.,/-%" or text[m.start() - 1].isalpha()):
                 continue
-            if cue_regex("trial_size", "not_size_before").search(text, max(st.clause(m.start())[0], m.start() - 25), m.start()):
+            if cue_regex("trial_size", "not_size_before", "en").search(text, max(st.clause(m.start())[0], m.start() - 25), m.start()):
                 continue  # "a MADRS score of at least 26 were randomized"
             cm = _patterns().counter_after.match(text, m.end("num"))  # "323 patients were randomized"
             self._add(st, m.start("num"), cm.end() if cm else m.end("num"), count(m.group("num")))
@@ -182,7 +184,7 @@ class TrialSizeExtractor:
             for part in parts:
                 a0, a1 = inner + part.start("arm"), inner + part.end("arm")
                 if part.group("arm").strip() and (not st.free(a0, a1, "drug")
-                                                  or cue_regex("trial_size", "arm_groups").search(part.group("arm"))):
+                                                  or cue_regex("trial_size", "arm_groups", doc_lang(st)).search(part.group("arm"))):
                     self._add(st, inner + part.start("num"), inner + part.end("num"), count(part.group("num")))
 
     def _japanese(self, st: DocState, m: re.Match) -> None:
@@ -203,7 +205,7 @@ class TrialSizeExtractor:
         if _first_cue(st, e, "ja_size_after", "ja_event_after", limit=25, sentence=True) == "ja_event_after":
             return
         strong_after = _JA_SIZE_AFTER().match(text[e:e + 16]) or self._arm_follows(st, e)
-        if not strong_after and cue_regex("trial_size", "ja_not_size_before", word=False).search(before[-6:]):
+        if not strong_after and cue_regex("trial_size", "ja_not_size_before", "ja", word=False).search(before[-6:]):
             return  # "男性 50 例", "各群 1 例" (but "閉経後女性 436 例を" is a size)
         if strong_after or _JA_SIZE_BEFORE().search(before):
             self._add(st, s, e, n)
@@ -213,17 +215,17 @@ class TrialSizeExtractor:
         """'71 例が MMF', '52 例が IV シクロフォスファミド': a drug or group right after が."""
         m = _GA.match(st.text, pos)  # "が", "に、"
         return bool(m) and (not st.free(m.end(), m.end() + 1, "drug")
-                            or bool(cue_regex("trial_size", "arm_groups").match(st.text, m.end())))
+                            or bool(cue_regex("trial_size", "arm_groups", doc_lang(st)).match(st.text, m.end())))
 
 
 @lru_cache(maxsize=1)
 def _JA_SIZE_AFTER() -> re.Pattern[str]:
-    return re.compile(r"\s*(?:" + "|".join(map(re.escape, cues()["trial_size"]["ja_size_after_exact"])) + ")")
+    return re.compile(rf"\s*(?:{alternation(rules('ja', 'trial_size').cues['ja_size_after_exact'])})")
 
 
 @lru_cache(maxsize=1)
 def _JA_SIZE_BEFORE() -> re.Pattern[str]:
-    return re.compile("(?:" + "|".join(map(re.escape, cues()["trial_size"]["ja_size_before_exact"])) + r")\s*$")
+    return re.compile(rf"(?:{alternation(rules('ja', 'trial_size').cues['ja_size_before_exact'])})\s*$")
 
 
 _GA = re.compile(r"\s*(?:が|に\s*[、,]?)\s*(?:IV|iv|静注|経口)?\s*")
@@ -249,4 +251,4 @@ def _first_cue(st: DocState, pos: int, good: str, bad: str, limit: int = 45, sen
 
 def _ends_with_cue(before: str, name: str) -> bool:
     tail = before.rstrip()
-    return any(mm.end() == len(tail) for mm in cue_regex("trial_size", name).finditer(tail))
+    return any(mm.end() == len(tail) for mm in cue_regex("trial_size", name, "en").finditer(tail))
