@@ -28,11 +28,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from trialex.exports import (LabelConfig, LabelConfigError, ls_prediction, parse_label_config,
-                             result_to_record)
+from trialex.formats.label_studio import (LabelConfig, LabelConfigError, ingest_ls_annotation, ls_prediction,
+                                          parse_label_config)
+from trialex.formats.records import result_to_record
 from trialex.pipelines.pipeline import MODEL_VERSION
 from trialex.render import render_record
-from trialex.store import CurationStore, check_storable, ingest_ls_annotation
+from trialex.store import CurationStore, check_storable
 
 from .auth import read_access, require_store_access, write_access
 from .schemas import (NOT_BLANK, ExtractRequest, PredictRequest, PredictResponse, SetupRequest,

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.test_store import store_spec  # noqa: F401  (fixture: SQLite, and PostgreSQL where it answers)
-from trialex.exports import OffsetMap, js_slice
+from trialex.formats.offsets import OffsetMap, js_slice
 from trialex.service.app import Engine, create_app
 from trialex.service.config import Settings
 from trialex.store import CurationStore
