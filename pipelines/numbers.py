@@ -30,18 +30,21 @@ NUMBER_WORDS = (
 )
 
 
-# "1.2×10-5", "10-4"; the mantissa written so that a long digit run is read once, not split
-# every possible way (a 20,000-digit "number" took seconds)
-_POWER_OF_TEN = re.compile(r"(?:(\d+(?:\.\d+)?|\.\d+)[×xX*])?10\^?(-\d+)")
+# "1.2×10-5", "-3×10^4", "10-4" (a bare power of ten only with its minus: "105" is a hundred and
+# five); the mantissa written so that a long digit run is read once, not split every possible
+# way (a 20,000-digit "number" took seconds)
+_POWER_OF_TEN = re.compile(r"([-+]?(?:\d+(?:\.\d*)?|\.\d+))[×xX*]10\^?([-+]?\d+)|10\^?(-\d+)")
 
 
 def parse_number(s: str) -> float:
-    """Parse a numeric string matched by NUM or NUM_SCI."""
+    """Parse a numeric string matched by NUM or NUM_SCI (or a signed one, "×10^5", "1.5e3":
+    what a curator types); a ValueError for anything else."""
     s = s.replace("·", ".").replace(",", "").replace(" ", "")
     m = _POWER_OF_TEN.fullmatch(s)
     if m:
-        mant = float(m.group(1)) if m.group(1) else 1.0
-        return mant * 10.0 ** int(m.group(2))
+        if m.group(3):
+            return 10.0 ** int(m.group(3))
+        return float(m.group(1)) * 10.0 ** int(m.group(2))
     return float(s)
 
 

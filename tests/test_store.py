@@ -331,3 +331,27 @@ def test_default_url_is_one_sqlite_file_in_the_user_data_directory(monkeypatch, 
     assert urls == {f"sqlite:///{tmp_path / 'data' / 'trialex' / 'curation.sqlite3'}"}
     monkeypatch.setenv("TRIALEX_DB_URL", "postgresql://u@h/db")
     assert normalise_url(None) == "postgresql+psycopg://u@h/db"
+
+
+def test_integrity_check_finds_damage_on_every_database(store):
+    """integrity_ok reads every row and checks the store's invariants on PostgreSQL as on SQLite
+    (it used to answer True on PostgreSQL without looking)."""
+    store.add_preannotation("d1", TEXT, "model-1", spans=[_span()])
+    store.add_correction("d1", TEXT, [_span()], external_id="a")
+    store.add_correction("d1", TEXT, [_span(), _span("trial_size", 13, 18, n=185)], external_id="a")
+    store.add_correction("d2", "short text", [], external_id="b")
+    assert store.integrity_problems() == [] and store.integrity_ok()
+
+    d, c = store.t["documents"], store.t["corrections"]
+    doc2 = store.document("d2")["id"]
+    with store.engine.begin() as conn:  # damage written past the store's API
+        conn.execute(d.update().where(d.c.key == "d2").values(text="short text, edited in place"))
+        conn.execute(c.insert().values(document_id=doc2, source="api", external_id="b", version=3, action="updated",
+                                       spans=[_span(start=2, end=40)], ground_truth=False,
+                                       created_at=store.history("d2")[0]["created_at"]))
+    problems = store.integrity_problems()
+    assert not store.integrity_ok()
+    assert any("'d2'" in p and "SHA-256" in p for p in problems)
+    assert any("outside its document's text" in p for p in problems)  # 2..40 in a 27-character text
+    assert any("api/b" in p and "gap" in p for p in problems)
+    assert len(problems) == 3, problems

@@ -19,9 +19,11 @@ import os
 import sys
 from pathlib import Path
 
-from .exports import (FORMATS, KINDS, OFFSETS, LabelConfig, gold_to_record, is_ignored, missing_values,
-                      parse_label_config,
-                      result_to_record, to_label_studio, write)
+from .formats.gold import gold_to_record
+from .formats.label_studio import LabelConfig, parse_label_config, to_label_studio
+from .formats.offsets import OFFSETS
+from .formats.records import KINDS, is_ignored, missing_values, result_to_record
+from .formats.writers import FORMATS, write
 
 
 def _read_jsonl_or_text(path: str) -> tuple[list[dict] | None, str]:
@@ -203,7 +205,8 @@ def cmd_preannotate(args: argparse.Namespace) -> int:
 
 def cmd_import_ls(args: argparse.Namespace) -> int:
     """A Label Studio JSON export (tasks with their annotations) into the store as corrections."""
-    from .store import InvalidInput, ingest_ls_annotation
+    from .formats.label_studio import ingest_ls_annotation
+    from .store import InvalidInput
 
     tasks = json.loads(Path(args.export).read_text(encoding="utf-8"))
     if isinstance(tasks, dict):

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trialex.formats.records import read_jsonl
 from trialex.pipelines.kinds import EXTRA_KINDS, KINDS, OUTPUT_KEYS  # noqa: F401  (EXTRA: scored beside the macro)
 
 
@@ -241,8 +242,7 @@ def score(golds: list[dict], results: list[dict]) -> Report:
 
 
 def load_gold(path: Path, shared: Path) -> list[dict]:
-    golds = [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    return attach_texts(golds, shared)
+    return attach_texts(read_jsonl(path), shared)
 
 
 def score_gold(extractor, golds: list[dict]) -> Report:

@@ -14,7 +14,8 @@ import html
 
 from trialex.pipelines.kinds import REGISTRY
 
-from .exports import KINDS, format_values, is_ignored, result_to_record
+from .formats.records import KINDS, is_ignored, result_to_record
+from .formats.values import format_values
 
 COLOURS = {k: v.colour for k, v in REGISTRY.items()}  # fill of each kind's highlight (also checked by the screenshot test)
 NAMES = {k: v.label for k, v in REGISTRY.items()}

@@ -48,15 +48,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table,
                         Text, UniqueConstraint, create_engine, event, func, select, text as sql_text)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from .exports import (KINDS, REQUIRED, LabelConfig, derive_values, parse_ls_result, result_to_spans,
-                      sort_spans)
+from .formats.records import KINDS, result_to_spans, sort_spans
 
 DEFAULT_DB = "curation.sqlite3"  # in the user's data directory (platformdirs), not the current folder
 LIVE_ACTIONS = ("created", "updated", "imported")
@@ -466,7 +465,7 @@ class CurationStore:
             return [dict(r) for r in conn.execute(q).mappings()]
 
     def curated(self, keys: Iterable[str] | None = None) -> list[dict]:
-        """Records (see trialex.exports) of every document with a live correction: per document
+        """Records (see trialex.formats.records) of every document with a live correction: per document
         the latest version of each annotation; of those not deleted, a ground-truth one first,
         then the most recently saved."""
         c, d = self.t["corrections"], self.t["documents"]
@@ -546,76 +545,36 @@ class CurationStore:
                 (pr.c.project == pid) | (pr.c.project.like(pid + ".%"))).order_by(pr.c.id.desc()).limit(1)).first()
         return row[0] if row else None
 
+    def integrity_problems(self) -> list[str]:
+        """What is wrong with the stored data ([] when nothing), on any database: every row is read
+        (a damaged page fails the read) and the store's invariants are checked — each text matches
+        its SHA-256, every pre-annotation and correction names a stored document, the versions of
+        each annotation run 1, 2, 3… without a gap, every stored span lies inside its text.  SQLite
+        also runs its own ``PRAGMA integrity_check``."""
+        d, p, c = self.t["documents"], self.t["preannotations"], self.t["corrections"]
+        problems: list[str] = []
+        try:
+            with self._read() as conn:
+                if self.is_sqlite:
+                    problems += [f"sqlite: {r[0]}" for r in conn.exec_driver_sql("PRAGMA integrity_check")
+                                 if r[0] != "ok"]
+                lengths = {}
+                for row in conn.execute(select(d.c.id, d.c.key, d.c.text, d.c.text_sha256)):
+                    lengths[row.id] = len(row.text)
+                    if _sha(row.text) != row.text_sha256:
+                        problems.append(f"document {row.key!r}: its text does not match its SHA-256")
+                for name, t in (("pre-annotation", p), ("correction", c)):
+                    for row in conn.execute(select(t.c.id, t.c.document_id, t.c.spans)):
+                        if row.document_id not in lengths:
+                            problems.append(f"{name} {row.id}: document {row.document_id} is not stored")
+                        elif any(not 0 <= s["start"] < s["end"] <= lengths[row.document_id] for s in row.spans or []):
+                            problems.append(f"{name} {row.id}: a span lies outside its document's text")
+                gaps = conn.execute(select(c.c.source, c.c.external_id).group_by(c.c.source, c.c.external_id)
+                                    .having((func.min(c.c.version) != 1) | (func.max(c.c.version) != func.count())))
+                problems += [f"correction {r.source}/{r.external_id}: its versions have a gap" for r in gaps]
+        except DBAPIError as exc:
+            problems.append(f"reading the store failed: {exc}")
+        return problems
+
     def integrity_ok(self) -> bool:
-        if not self.is_sqlite:
-            return True
-        with self.engine.connect() as conn:
-            return conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-
-
-# ------------------------------------------------------------------------ Label Studio annotations
-
-def ls_document_key(task: dict, project: Any = None) -> str:
-    data = task.get("data") or {}
-    for k in ("doc_id", "id"):
-        if data.get(k) not in (None, ""):
-            return str(data[k])
-    return f"label-studio:{project if project is not None else 'project'}:{task.get('id')}"
-
-
-def ingest_ls_annotation(store: CurationStore, task: dict, annotation: dict, cfg: LabelConfig, *,
-                         action: str = "created", project: Any = None, offsets: str = "utf16",
-                         extract: Callable[[str], dict] | None = None, model_version: str | None = None,
-                         raw: Any = None) -> dict:
-    """Store one Label Studio annotation of one task as a correction.
-
-    Offsets arrive in UTF-16 code units and are stored in code points.  Values come from the
-    region's TextArea/meta, else from an overlapping pre-annotated span of the same kind, else
-    from the extractor run on the span text, else from reading the span text; spans still without
-    their key values are stored and go to ``ignore`` on gold export.  ``extract(text)`` (an
-    extractor call) is also used once to store a pre-annotation for a document that has none,
-    so every correction names the model version it corrected."""
-    data = task.get("data") or {}
-    text = data.get(cfg.data_key)
-    if not isinstance(text, str):
-        raise InvalidInput(f"task {task.get('id')} has no text under data[{cfg.data_key!r}]")
-    key = ls_document_key(task, project)
-    if len(key) > 512:
-        raise InvalidInput("the document key (data.doc_id) is longer than 512 characters")
-    lang = data.get("lang") if data.get("lang") in ("ja", "en") else None
-    store.ensure_document(key, text, lang)
-    pre = store.latest_preannotation(key)
-    if pre is None and extract is not None:
-        result = extract(text)
-        pid = store.add_preannotation(key, text, (result.get("meta") or {}).get("model_version") or
-                                      (model_version or "unknown"), result=result, lang=lang or result.get("lang"))
-        pre = {"id": pid, "model_version": (result.get("meta") or {}).get("model_version") or model_version,
-               "spans": result_to_spans(result)}
-    try:  # numbers a client can send that no float holds: region offsets or values such as 1e999
-        parsed = parse_ls_result(annotation.get("result") or [], text, cfg, offsets)
-        candidates = pre["spans"] if pre else []
-        filled = 0
-        for s in parsed.spans:
-            if not s.pop("_typed", False) or any(s.get(k) is None for k in REQUIRED[s["kind"]]):
-                derived = derive_values(s["kind"], s["text"], s["start"], s["end"], candidates, extract)
-                for k, v in derived.items():
-                    s.setdefault(k, v)
-                filled += 1
-    except OverflowError as exc:
-        raise InvalidInput(f"annotation {annotation.get('id')}: a number in its result (a region offset or a "
-                           f"value such as 1e999) is out of range ({exc})") from None
-    annotator = annotation.get("completed_by")
-    if isinstance(annotator, dict):
-        annotator = annotator.get("email") or annotator.get("id")
-    cancelled = bool(annotation.get("was_cancelled"))
-    row = store.add_correction(
-        key, text, None if cancelled else parsed.spans, source="label-studio",
-        external_id=str(annotation.get("id") if annotation.get("id") is not None else f"task-{task.get('id')}")[:256],
-        action="cancelled" if cancelled else action,
-        model_version=pre["model_version"] if pre else model_version,
-        preannotation_id=pre["id"] if pre else None,
-        annotator=None if annotator is None else str(annotator)[:256],
-        ground_truth=bool(annotation.get("ground_truth")), raw=raw if raw is not None else annotation, lang=lang)
-    return {"document": key, "correction_id": row["id"], "version": row["version"], "unchanged": row["unchanged"],
-            "spans": 0 if cancelled else len(parsed.spans), "values_filled": filled,
-            "action": "cancelled" if cancelled else action, "warnings": parsed.warnings}
+        return not self.integrity_problems()

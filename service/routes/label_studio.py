@@ -23,11 +23,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from trialex.exports import (LabelConfig, LabelConfigError, ls_prediction, parse_label_config,
-                             result_to_record)
+from trialex.formats.label_studio import (LabelConfig, LabelConfigError, ingest_ls_annotation, ls_prediction,
+                                          parse_label_config)
+from trialex.formats.records import result_to_record
 from trialex.pipelines.pipeline import MODEL_VERSION
 from trialex.pipelines.resources import model_path
-from trialex.store import CurationStore, check_storable, ingest_ls_annotation
+from trialex.store import CurationStore, check_storable
 
 from ..auth import read_access, write_access
 from ..deps import get_store

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 
-from trialex.exports import result_to_record
+from trialex.formats.records import result_to_record
 from trialex.render import render_record
 
 from ..auth import read_access, require_store_access

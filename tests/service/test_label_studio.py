@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.service.conftest import KEY, assert_error
-from trialex.exports import OffsetMap, js_slice
+from trialex.formats.offsets import OffsetMap, js_slice
 from trialex.service.work import Engine
 from trialex.store import CurationStore
 
