@@ -18,14 +18,16 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from trialex.pipelines.kinds import REGISTRY
-from trialex.store import CurationStore, InvalidInput
 
 from .offsets import OffsetMap, check_offsets
 from .records import KINDS, REQUIRED, record_lang, result_to_spans, sort_spans
 from .values import derive_values, format_values, parse_values
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads only where a payload is ingested
+    from trialex.store import CurationStore
 
 LS_LABELS = {k: v.ls_label for k, v in REGISTRY.items()}  # the label values of the shipped config
 
@@ -275,7 +277,7 @@ def ls_document_key(task: dict, project: Any = None) -> str:
     return f"label-studio:{project if project is not None else 'project'}:{task.get('id')}"
 
 
-def ingest_ls_annotation(store: CurationStore, task: dict, annotation: dict, cfg: LabelConfig, *,
+def ingest_ls_annotation(store: "CurationStore", task: dict, annotation: dict, cfg: LabelConfig, *,
                          action: str = "created", project: Any = None, offsets: str = "utf16",
                          extract: Callable[[str], dict] | None = None, model_version: str | None = None,
                          raw: Any = None) -> dict:
@@ -287,6 +289,8 @@ def ingest_ls_annotation(store: CurationStore, task: dict, annotation: dict, cfg
     their key values are stored and go to ``ignore`` on gold export.  ``extract(text)`` (an
     extractor call) is also used once to store a pre-annotation for a document that has none,
     so every correction names the model version it corrected."""
+    from trialex.store import InvalidInput
+
     data = task.get("data") or {}
     text = data.get(cfg.data_key)
     if not isinstance(text, str):
