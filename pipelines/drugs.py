@@ -22,12 +22,27 @@ is not calcineurin); regimens named by an acronym of several drugs ("FEC", "TEGA
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 
 from .base import DocState, Mention
 from .drug_lexicon import GREEK, DrugLexicon, en_key, ja_fold, load_lexicon
-from .resources import atoms, cue_regex, cues, read_tsv, trie_regex
+from .resources import atoms, cue_regex, cues, model_path, read_tsv, trie_regex
+
+
+@lru_cache(maxsize=None)
+def _rules(lang: str) -> dict:
+    """The word lists of models/rules/<lang>/drugs.json."""
+    with model_path("rules", lang, "drugs.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _alt(*lists: str) -> str:
+    """One alternation (longest first) of the named word lists of both languages ("en:salt_words")."""
+    words = [w for ref in lists for w in _rules(ref[:2])[ref[3:]]]
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
 
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9αβγδκωΑΒΓΔΚΩ]+(?:['’][A-Za-z]+)?")
 _GLUED_AMOUNT = re.compile(r"([a-z]{4,})\d+[a-z]*")
@@ -40,22 +55,21 @@ _KATA_NAME_MAX = 64
 # "インスリン グラルギン" and "13 価肺炎球菌結合型ワクチン"
 _JA_NAME_CHAR = re.compile(r"[ァ-ヶーヴ・ \u4e00-\u9fff0-9A-Za-zαβγω]")
 # katakana formulation words written onto a name ("ブピバカインリポソーム", "アロエクリーム")
-_JA_FORM_SUFFIX = re.compile(r"リポソーム|クリーム|ゲル|ローション|テープ|パッチ|シロップ|カプセル|スプレー|ドライシロップ|エキス")
+_JA_FORM_SUFFIX = re.compile(_alt("ja:form_suffixes"))
 # a product suffix of a name ("インターフェロン ベータ-1a", "IFN β-1a")
 _PRODUCT_SUFFIX = re.compile(r"\s?-?\s?([12][ab])(?![A-Za-z0-9])")
 # "メチルプレドニゾロン" in "コハク酸メチルプレドニゾロンナトリウム": a salt may follow the name
-_SALT_SUFFIX = re.compile(r"ナトリウム|カリウム|カルシウム|マグネシウム|水和物|塩酸塩|硫酸塩|エステル|メシル酸塩|ベシル酸塩")
+_SALT_SUFFIX = re.compile(_alt("ja:salt_words") + "|エステル")
 # the salt words written after a Japanese name stay in its span ("ペルヘキシリンマレイン酸塩"):
 # an acid word ending in 酸塩 / 酸エステル, or a cation, optionally hydrated
-_JA_SALT_TAIL = re.compile(
-    r"(?:[ァ-ヶー]{1,8}酸(?:塩|エステル)|塩酸塩|硫酸塩|臭化水素酸塩|ナトリウム|カリウム|カルシウム|マグネシウム|水和物)"
-    r"(?:水和物)?")
+# an ester written after it ("…プロピオン酸エステル") is part of the name where the English lexicon says so
+_JA_ESTERS: dict[str, str] = _rules("ja")["ester_acids"]
+_JA_ACID = rf"(?:{'|'.join(sorted(_JA_ESTERS, key=len, reverse=True))}|[ァ-ヶー]{{1,8}}酸)"
+_JA_SALT_TAIL = re.compile(rf"(?:{_JA_ACID}(?:塩|エステル)|{_alt('ja:salt_words')})(?:水和物)?")
+_JA_ESTER_END = re.compile(rf"(?P<acid>{'|'.join(sorted(_JA_ESTERS, key=len, reverse=True))})エステル(?:水和物)?$")
 # a salt written before it ("塩酸ドネペジル") is in the lexicon's variants
 _LAB_UNIT = re.compile(r"[^.;]{0,25}?\d\s*(?:m?mol|mg|g|µg|μg|ng|pg|mEq|IU|U)\s*/\s*(?:d?L|dl|ml|mL|24\s*h)\b")
-_SALT_WORD = re.compile(
-    r"\s+(?:hydrochloride|HCl|sodium|potassium|calcium|sulfate|sulphate|mesylate|mesilate|maleate|"
-    r"besylate|besilate|tartrate|citrate|fumarate|succinate|acetate|phosphate|bromide|dihydrochloride|"
-    r"monohydrate|hydrate|dimesylate)\b(?!\s+(?:level|concentration|intake|excretion|channel))", re.I)
+_SALT_WORD = re.compile(rf"\s+(?:{_alt('en:salt_words')})\b(?!\s+(?:{_alt('en:salt_not_after')}))", re.I)
 # development codes: "SRT2104", "MK-0431", "ABP 501" (a space only before 3+ digits), "SB4",
 # "ch14.18"; never part of a longer word, a number or a registry number
 _CODE = re.compile(
@@ -64,10 +78,6 @@ _CODE = re.compile(
 _LONG_WORD = re.compile(r"\b[A-Za-z][a-z]{5,}\b")
 _ACRONYM_TAIL = re.compile(r"-[A-Z0-9]")  # "POM-O", not "MMF-treated"
 _AMOUNT_AFTER = re.compile(r"\s*[:：]?\s*\d")  # "ペムブロリズマブ 200mg", "IVC：0.5-1.0 g/m2"
-# a dose right after a name: "zinc 20 mg", "zinc (20 mg/day", "亜鉛（1 日 12 mg）", "セレン 300μg/日"
-_DOSE_AFTER = re.compile(
-    r"[\s:：,(（]{0,3}(?:1\s*日\s*|daily\s+|each\s+)?\d[\d.,]*\s*(?:-|–|~|～|to)?\s*[\d.,]*\s*"
-    r"(?:mg|g|μg|µg|mcg|ng|IU|U|units?|mL|ml|L|mmol|mEq|単位|錠|カプセル|%)(?![A-Za-z])")
 # a bracket right after a name, its content split at 、 , ; (no nested brackets)
 _BRACKET = re.compile(r"\s*[(\[]\s*(?P<body>[^()\[\]\n]{1,80}?)\s*[)\]]")
 _HEREAFTER = re.compile(r"(?:以下|hereafter|hereinafter|henceforth)\s*[、,:]?\s*(?:「)?(?P<abbr>[^\s、,;:()」]{1,14})")
@@ -104,17 +114,18 @@ _DEFINED = re.compile(r"[(\[]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z][A-Za-z
 _LATIN_AFTER_JA = re.compile(
     r"(?P<ja>[ァ-ヶー・\u4e00-\u9fff]{3,16})[(（]\s*(?P<latin>[A-Z][a-z]{2,}(?:\s[A-Za-z][a-z]{2,}){0,2})\s*(?:[)）]|[、,]\s*以下)")
 _JA_FORM_TAIL = re.compile(r"(?:カプセル|錠|散|顆粒|エキス|軟膏|クリーム|製剤|乳剤|注射液|液)$")
-_NOT_NATURAL = re.compile(r"菌|ウイルス|症|病|炎|癌|腫|患者|試験|研究|大学|病院|学会|協会|株|民|人|者|児|地域|国|州|県|市|村|"
-                          r"濃度|値|率|量|時間|度|数|比|スコア|面積|尺度|評価|検査")
-_PATHOGEN = re.compile(r"(?:Helicobacter|Staphylococcus|Streptococcus|Escherichia|Candida|Plasmodium|Mycobacterium|"
-                       r"Pseudomonas|Clostridium|Klebsiella|Enterococcus|Salmonella|Aspergillus|Trichophyton|Malassezia|"
-                       r"Chlamydia|Mycoplasma|Legionella|Neisseria|Haemophilus|Listeria|Toxoplasma|Leishmania|Trypanosoma)\b")
+_NOT_NATURAL = re.compile(_alt("ja:not_natural"))
+_PATHOGEN = re.compile(rf"(?:{_alt('en:pathogen_genera')})\b")
 _GIVEN_JA_SENTENCE = re.compile(r"投与|補充|服用|内服|塗布|外用|使用|摂取|群|点眼|吸入|経口|administ|received|given|supplement", re.I)
 _AMOUNT_ABBR = re.compile(r"\d[\d.,]*\s*[A-Za-zμµ%/]{1,6}(?:/[A-Za-z]{1,4})?")
-_FIXED_DOSE = re.compile(r"配合|fixed[- ]dose|combination tablet|co-?formulat", re.I)
-_PLACEBO = re.compile(r"placebo|プラセボ|sham|偽薬|vehicle|基剤|対照|control|同容量|同量|same (?:volume|dose|amount)|equal volume", re.I)
+_FIXED_DOSE = re.compile(_alt("en:fixed_dose_words", "ja:fixed_dose_words"), re.I)
+_PLACEBO = re.compile(_alt("en:placebo_words", "ja:placebo_words"), re.I)
 # a bracket written right after a name, skipped when looking for the words after it
 _BRACKET_AFTER = re.compile(r"\s*[(\[][^()\[\]]{1,24}[)\]]")
+# a dose right after a name: "zinc 20 mg", "zinc (20 mg/day", "亜鉛（1 日 12 mg）", "セレン 300μg/日"
+_DOSE_AFTER = re.compile(
+    r"[\s:：,(（]{0,3}(?:1\s*日\s*|daily\s+|each\s+)?\d[\d.,]*\s*(?:-|–|~|～|to)?\s*[\d.,]*\s*"
+    r"(?:mg|g|μg|µg|mcg|ng|IU|U|units?|mL|ml|L|mmol|mEq|単位|錠|カプセル|%)(?![A-Za-z])")
 
 
 class DrugRecognizer:
@@ -299,6 +310,7 @@ class DrugRecognizer:
             tail = _JA_SALT_TAIL.match(text, end)
             if tail and not _KATAKANA.match(text, tail.end()):
                 end = tail.end()  # "ボラパクサー硫酸塩", "エメダスチンフマル酸塩": salt in the span
+            generic = self._ester(generic, text[i:end])
             suffix = _PRODUCT_SUFFIX.match(text, end)
             if suffix and lex.en.get(en_key(generic + "-" + suffix.group(1))):
                 generic = lex.en[en_key(generic + "-" + suffix.group(1))]  # "インターフェロン ベータ-1a"
@@ -316,6 +328,13 @@ class DrugRecognizer:
             else:
                 st.add("drug", start, end, **attrs)
             i = end
+
+    def _ester(self, generic: str, surface: str) -> str:
+        """"テストステロンエナント酸エステル" → "testosterone enanthate" where the English lexicon names the
+        ester so; a salt ("…塩酸塩") or an ester the lexicon folds away leaves the generic."""
+        m = _JA_ESTER_END.search(surface)
+        ester = _JA_ESTERS.get(m.group("acid")) if m else None
+        return self.lex.en.get(en_key(f"{generic} {ester}"), generic) if ester else generic
 
     def _longer_inside(self, text: str, i: int, end: int) -> bool:
         """A lexicon name starting inside [i, end) at a word start that runs past ``end``
@@ -724,7 +743,6 @@ class DrugRecognizer:
         context, named by the lexicon where it knows the code, else by the code in lower case;
         trial registry numbers (NCT…, ISRCTN…), scales and genes are not drugs."""
         text = st.text
-        ctx = cue_regex("drug", "drug_context")
         for m in st.checked(_CODE.finditer(text)):
             s, e = m.start(), m.end()
             if self._registry(m.group(0)) or not st.free(s, e, "drug"):
