@@ -22,20 +22,18 @@ is not calcineurin); regimens named by an acronym of several drugs ("FEC", "TEGA
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 
 from .base import DocState, Mention
 from .drug_lexicon import GREEK, DrugLexicon, en_key, ja_fold, load_lexicon
-from .resources import atoms, cue_regex, cues, model_path, read_tsv, trie_regex
+from .resources import atoms, cue_regex, cues, read_tsv, rules, trie_regex
 
 
 @lru_cache(maxsize=None)
-def _rules(lang: str) -> dict:
-    """The word lists of models/rules/<lang>/drugs.json."""
-    with model_path("rules", lang, "drugs.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
+def _rules(lang: str) -> dict[str, list[str]]:
+    """The literal word lists of models/rules/<lang>/drug.json."""
+    return rules(lang, "drug").words
 
 
 def _alt(*lists: str) -> str:

@@ -57,6 +57,13 @@ class CueFile(RuleFile):
     cues: dict[str, list[Word]]
 
 
+class DrugFile(CueFile):
+    """The drug recognizer's cue lists, and its literal word lists (salts, esters, pathogen
+    genera, placebo and fixed-dose words: matched as written, longest first; drugs.py)."""
+
+    words: dict[str, list[Word]]
+
+
 class EffectsFile(RuleFile):
     """Names of the effect measures, per measure code (effects.py)."""
 
@@ -95,7 +102,7 @@ class NumbersFile(RuleFile):
 
 
 RULE_SCHEMAS: dict[str, type[RuleFile]] = {
-    "drug": CueFile,
+    "drug": DrugFile,
     "dose": CueFile,
     "trial_size": CueFile,
     "response_rate": CueFile,
