@@ -61,7 +61,7 @@ class DrugFile(CueFile):
     """The drug recognizer's cue lists, and its literal word lists (salts, esters, pathogen
     genera, placebo and fixed-dose words: matched as written, longest first; drugs.py)."""
 
-    words: dict[str, list[Word]]
+    words: dict[str, list[Word] | dict[Word, Word]]  # a dict: surface → English ("酢酸" → "acetate")
 
 
 class EffectsFile(RuleFile):
