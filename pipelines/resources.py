@@ -149,7 +149,7 @@ def cues() -> dict[str, dict[str, list[str]]]:
     merged: dict[str, dict[str, list[str]]] = {}
     for lang in languages():
         for kind, schema in RULE_SCHEMAS.items():
-            if schema is CueFile:
+            if issubclass(schema, CueFile):
                 for name, words in rules(lang, kind).cues.items():
                     merged.setdefault(kind, {}).setdefault(name, []).extend(words)
     return merged
