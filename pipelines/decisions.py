@@ -79,13 +79,15 @@ class LinearModel:
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
     def scores(self, feats: dict[str, float]) -> list[float]:
-        out = [0.0] * self.width
+        """The sparse dot product over the candidate's own features, summed per class in the
+        features' order (most have the value 1: no product)."""
+        get = self.weights.get
+        cols = []
         for name, v in feats.items():
-            w = self.weights.get(name)
+            w = get(name)
             if w is not None:
-                for i, wi in enumerate(w):
-                    out[i] += wi * v
-        return out
+                cols.append(w if v == 1.0 else [wi * v for wi in w])
+        return [sum(col) for col in zip(*cols)] if cols else [0.0] * self.width
 
     def proba(self, feats: dict[str, float]) -> list[float]:
         s = self.scores(feats)
@@ -196,8 +198,32 @@ def rate_candidates(st: DocState) -> list[Candidate]:
     return sorted(out.values(), key=lambda c: c.start)
 
 
+# a share right after a count ("790 (75.1%) completed", "4 人（9.8％）", a table's "20(40.0)"): the count
+# is its numerator; a share right before ("(68.6%, n = 447)"): a baseline breakdown
+_SHARE_AFTER = re.compile(rf"\s*[(（\[]\s*(?:{NUM}\s*[%％]|\d+[.·]\d+\s*[)）])")
+_SHARE_BEFORE = re.compile(rf"[(（\[]\s*{NUM}\s*(?:%|％)\s*[,，、;]\s*$")
+# one size for every arm: "(22 in each group)", "15 per group", "各群 40 例"
+_EACH_AFTER = re.compile(r"\s*(?:(?:patients|participants|subjects)\s+)?(?:in\s+each|per|each|in\s+both)\s+(?:group|arm)s?\b", re.I)
+_EACH_BEFORE = re.compile(r"(?:各群|両群とも|each\s+(?:group|arm)\s+(?:of|had|included|comprised)?)\s*(?:は|で|に)?\s*$", re.I)
+# an interval right after a percentage ("8% (0.4% - 16.2%)", "65.6% [95% CI: ...]"): an estimate or a
+# difference more often than a response rate
+_INTERVAL_AFTER = re.compile(rf"\s*[(（\[]\s*(?:95\s*[%％]|C[IL]\b|信頼区間|{NUM}\s*[%％]?\s*(?:-|–|—|to|～|〜|~)\s*-?{NUM})", re.I)
+
+
 def features(ctx: Context, c: Candidate) -> dict[str, float]:
     extra = number_features(c.value) if c.kind == "trial_size" else {"pct>50": float(c.value > 50)}
+    text = ctx.text
+    if c.kind == "trial_size":
+        if _SHARE_AFTER.match(text, c.end):
+            extra["share_after"] = 1.0
+        if _SHARE_BEFORE.search(text, max(0, c.start - 30), c.start):
+            extra["share_before"] = 1.0
+        if _EACH_AFTER.match(text, c.end) or _EACH_BEFORE.search(text, max(0, c.start - 25), c.start):
+            extra["each_group"] = 1.0
+        if len(ctx.tokens(ctx.st.sentence(c.start)[0], c.start)) <= 2:
+            extra["sent_start"] = 1.0
+    elif _INTERVAL_AFTER.match(text, c.end):
+        extra["interval_after"] = 1.0
     if c.rule is None:
         extra["rule=none"] = 1.0
     elif c.kind == "trial_size":

@@ -73,15 +73,39 @@ class Context:
     def __init__(self, st: DocState) -> None:
         self.st = st
         self.text = st.text
+        # the text tokenised once: windows are slices of it (``tokens``)
+        found = list(_TOKEN.finditer(self.text))
+        self._tok_starts = [m.start() for m in found]
+        self._tok_ends = [m.end() for m in found]
+        self._tok_shapes = [_shape(m.group()) for m in found]
         self._sections = [(m.start(), _SECTIONS.get((m.group("ja") or m.group("en") or "").lower().strip(), "other"))
                           for m in _SECTION.finditer(self.text)]
         self._cue_hits: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self._cue_starts: dict[tuple[str, str], list[int]] = {}
         self._section_starts = [start for start, _ in self._sections]
         self.table = cells_of(st.norm)
 
     def section(self, pos: int) -> str:
         i = bisect.bisect_right(self._section_starts, pos) - 1
         return self._sections[i][1] if i >= 0 else "none"
+
+    def tokens(self, lo: int, hi: int) -> list[str]:
+        """``tokens(self.text, lo, hi)`` from the document's tokenisation.  A token cut by
+        the window's edge is tokenised again within the window; the tokens after it are the
+        document's own (a piece of a token always ends where the token ends)."""
+        if lo >= hi:
+            return []
+        starts, ends, text = self._tok_starts, self._tok_ends, self.text
+        i = bisect.bisect_right(ends, lo)  # the first token ending after lo
+        head: list[str] = []
+        if i < len(starts) and starts[i] < lo:  # cut by lo
+            if ends[i] >= hi:
+                return tokens(text, lo, hi)
+            head = tokens(text, lo, ends[i])
+            i += 1
+        j = bisect.bisect_right(ends, hi, i)  # tokens i..j-1 lie inside the window
+        tail = tokens(text, starts[j], hi) if j < len(starts) and starts[j] < hi else []
+        return head + self._tok_shapes[i:j] + tail
 
     def cue_hits(self, kind: str, name: str) -> list[tuple[int, int]]:
         key = (kind, name)
@@ -90,10 +114,18 @@ class Context:
             self._cue_hits[key] = [] if pat is None else [(m.start(), m.end()) for m in pat.finditer(self.text)]
         return self._cue_hits[key]
 
+    def cue_starts(self, kind: str, name: str) -> list[int]:
+        """Where the hits of ``cue_hits`` start (sorted)."""
+        key = (kind, name)
+        if key not in self._cue_starts:
+            self._cue_starts[key] = [s for s, _ in self.cue_hits(kind, name)]
+        return self._cue_starts[key]
 
-def _near(hits: list[tuple[int, int]], lo: int, hi: int) -> bool:
-    i = bisect.bisect_left(hits, (lo, -1))
-    return i < len(hits) and hits[i][0] < hi
+
+def _near(starts: list[int], lo: int, hi: int) -> bool:
+    """A hit starts in [lo, hi)."""
+    i = bisect.bisect_left(starts, lo)
+    return i < len(starts) and starts[i] < hi
 
 
 def candidate_features(ctx: Context, kind: str, start: int, end: int, extra: dict[str, float] | None = None
@@ -103,8 +135,8 @@ def candidate_features(ctx: Context, kind: str, start: int, end: int, extra: dic
     s0, s1 = st.sentence(start)
     c0, c1 = st.clause(start)
     f: dict[str, float] = {"bias": 1.0, f"lang={st.lang}": 1.0, f"sec={ctx.section(start)}": 1.0}
-    left = tokens(text, max(s0, start - 80), start)[-6:]
-    right = tokens(text, end, min(s1, end + 80))[:6]
+    left = ctx.tokens(max(s0, start - 80), start)[-6:]
+    right = ctx.tokens(end, min(s1, end + 80))[:6]
     for i, t in enumerate(reversed(left[-3:]), 1):
         f[f"L{i}={t}"] = 1.0
     for i, t in enumerate(right[:3], 1):
@@ -113,23 +145,22 @@ def candidate_features(ctx: Context, kind: str, start: int, end: int, extra: dic
         f[f"L2g={left[-2]}_{left[-1]}"] = 1.0
     if len(right) >= 2:
         f[f"R2g={right[0]}_{right[1]}"] = 1.0
-    for t in tokens(text, max(s0, start - 160), start):
+    for t in ctx.tokens(max(s0, start - 160), start):
         f[f"bl={t}"] = 1.0
-    for t in tokens(text, end, min(s1, end + 160)):
+    for t in ctx.tokens(end, min(s1, end + 160)):
         f[f"br={t}"] = 1.0
-    for t in tokens(text, max(0, s0 - 120), s0)[-8:]:  # the end of the previous sentence
+    for t in ctx.tokens(max(0, s0 - 120), s0)[-8:]:  # the end of the previous sentence
         f[f"prev={t}"] = 1.0
-    surface = text[start:end]
-    for t in tokens(surface, 0, len(surface)):
+    for t in ctx.tokens(start, end):
         f[f"in={t}"] = 1.0
     # the cue lists: in the 30 characters before, the 40 after, the clause, the sentence, the previous sentence
     for name in CUE_LISTS.get(kind, ()):
-        hits = ctx.cue_hits(kind, name)
-        if not hits:
+        starts = ctx.cue_starts(kind, name)
+        if not starts:
             continue
         for where, lo, hi in (("b", max(c0, start - 30), start), ("a", end, min(c1, end + 40)),
                               ("c", c0, c1), ("s", s0, s1), ("p", max(0, s0 - 300), s0)):
-            if _near(hits, lo, hi):
+            if _near(starts, lo, hi):
                 f[f"cue:{name}@{where}"] = 1.0
     # the neighbourhood: brackets, other kinds close by
     opening = text.rfind("(", max(s0, start - 40), start)

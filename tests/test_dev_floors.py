@@ -9,11 +9,12 @@ from trialex.evaluation import load_gold, score_gold
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-# measured 2026-11-29 (docs/evaluation.md) minus 0.03
+# measured 2026-11-29 (docs/evaluation.md) minus 0.03; en trial_size, response_rate, macro and ja response_rate
+# raised after the learned-decisions round (dev 0.895, 0.737, 0.888 and 0.900) less ~0.025
 FLOORS = {
-    "en-dev.jsonl": {"drug": 0.88, "dose": 0.87, "trial_size": 0.86, "response_rate": 0.67, "p_value": 0.96,
-                     "effect": 0.60, "macro": 0.85},
-    "ja-dev.jsonl": {"drug": 0.90, "dose": 0.86, "trial_size": 0.88, "response_rate": 0.87, "p_value": 0.97,
+    "en-dev.jsonl": {"drug": 0.88, "dose": 0.87, "trial_size": 0.87, "response_rate": 0.71, "p_value": 0.96,
+                     "effect": 0.60, "macro": 0.86},
+    "ja-dev.jsonl": {"drug": 0.90, "dose": 0.86, "trial_size": 0.88, "response_rate": 0.88, "p_value": 0.97,
                      "effect": 0.83, "macro": 0.90},
 }
 

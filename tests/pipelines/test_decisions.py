@@ -121,3 +121,63 @@ def test_training_is_deterministic_and_writes_a_model_card(tmp_path):
     assert set(models) == {"trial_size", "response_rate"}
     assert models["trial_size"].meta["train_docs"] == 12 and models["trial_size"].meta["test"] is None
     assert b"dev P/R/F1" in outs[0]["MODEL_CARD.md"]
+
+
+def test_document_tokens_equal_tokens_of_every_window():
+    """Context.tokens (the text tokenised once) gives what tokenising each window gives, also
+    for windows that cut a word, a number or a Japanese run."""
+    from trialex.pipelines.features import Context, tokens
+
+    text = ("Overall, 18 of 32 anti-TNF'naive patients (56.3%) reached remission; 1,204.5 mg·day "
+            "寛解率は ＭＭＦ群で 45／120例（37.5％）、プラセボ群で 12.5% だった。")
+    st = build_nlp("en", decisions=False)(text)._.trialex
+    ctx = Context(st)
+    norm = ctx.text
+    for lo in range(len(norm) + 1):
+        for hi in range(lo, min(len(norm), lo + 40) + 1):
+            assert ctx.tokens(lo, hi) == tokens(norm, lo, hi), (lo, hi, norm[lo:hi])
+
+
+def test_the_sparse_dot_product_is_the_dense_one():
+    weights = {"bias": [0.5, -0.25, 0.125, 1.0], "a": [1.5, 0.0, -2.0, 0.3], "b": [0.1, 0.2, 0.3, 0.4]}
+    model = LinearModel({"kind": "trial_size", "classes": ["none", "total", "arm", "subset"], "weights": weights})
+    feats = {"bias": 1.0, "unknown": 1.0, "a": 0.0, "b": 2.5}
+    dense = [sum(weights[n][i] * v for n, v in feats.items() if n in weights) for i in range(4)]
+    assert model.scores(feats) == pytest.approx(dense)
+    assert model.scores({"unknown": 1.0}) == [0.0] * 4
+
+
+@pytest.mark.parametrize("text, number, name", [
+    ("Of these, 790 (75.1%) completed the trial.", "790", "share_after"),
+    ("ω-3 群の 4 人（9.8％）が移行した。", "4 人", "share_after"),
+    ("The majority were male (68.6%, n = 447).", "n = 447", "share_before"),
+    ("A total of 44 patients (22 in each group) were included.", "22", "each_group"),
+    ("解析対象は各群 40 例であった。", "40 例", "each_group"),
+    ("Methods: Seventy-two survivors were randomly assigned.", "Seventy-two survivors", "sent_start"),
+])
+def test_size_features_of_shares_groups_and_sentence_starts(text, number, name):
+    from trialex.pipelines.decisions import features
+    from trialex.pipelines.features import Context
+
+    st = build_nlp("ja" if "例" in text or "人" in text else "en", decisions=False)(text)._.trialex
+    ctx = Context(st)
+    cands = {st.text[c.start:c.end]: c for c in size_candidates(st)}
+    assert features(ctx, cands[number]).get(name) == 1.0
+    others = [c for t, c in cands.items() if t != number]
+    assert all(features(ctx, c).get(name) is None for c in others if name != "sent_start")
+
+
+@pytest.mark.parametrize("text, pct, interval", [
+    ("Improvement of 8% (0.4% - 16.2%) in the HD group.", 8.0, True),
+    ("SVR improved by 65.6% [95% CI: 44.5% to 86.7%].", 65.6, True),
+    ("寛解率は 42.0%（95%信頼区間 30.1～54.0）であった。", 42.0, True),
+    ("Remission was reached by 42.0% (21/50) of patients.", 42.0, False),
+])
+def test_rate_feature_of_an_interval_after_the_percentage(text, pct, interval):
+    from trialex.pipelines.decisions import features
+    from trialex.pipelines.features import Context
+
+    st = build_nlp("ja" if "率" in text else "en", decisions=False)(text)._.trialex
+    ctx = Context(st)
+    cand = next(c for c in rate_candidates(st) if c.value == pct)
+    assert (features(ctx, cand).get("interval_after") == 1.0) is interval

@@ -44,6 +44,10 @@ def test_pair_and_outcome_attributes(extract):
         "At baseline, 62% were women.",
         "死亡率は 5.0% であった。",
         "有害事象は 30% に認めた。",
+        "For treatment response, the overall agreement of the two assays was 91.4%.",
+        "Concordance of the response readings was 88% and kappa 0.71.",
+        "Fat supplied 34.5% of total calories in the remission diet.",
+        "治療反応の判定における 2 検査の一致率は 91.4％であった。",
     ],
 )
 def test_not_response_rates(extract, text):
