@@ -68,9 +68,6 @@ class Pipeline:
         return st
 
 
-build_nlp = Pipeline  # the pipeline of one language
-
-
 class Extractor:
     """Loads both pipelines once; turns texts into result dicts (the API's JSON)."""
 

@@ -20,7 +20,7 @@ from trialex.evaluation import KindScore, load_gold, read_sets
 from trialex.pipelines.decisions import (RATE_CLASSES, SIZE_CLASSES, LinearModel, features, rate_candidates,
                                          size_candidates)
 from trialex.pipelines.features import Context
-from trialex.pipelines.pipeline import build_nlp
+from trialex.pipelines.pipeline import Pipeline
 
 KINDS = {"trial_size": (SIZE_CLASSES, size_candidates), "response_rate": (RATE_CLASSES, rate_candidates)}
 C_GRID = (0.1, 0.3, 1.0, 3.0)
@@ -118,7 +118,7 @@ def train(sets_path: Path, shared: Path, out_dir: Path, log=print, report_test: 
     roles = ("train", "dev", "test") if report_test else ("train", "dev")
     split = {role: [g for s in sets if s["role"] == role for g in load_gold(s["path"], shared)] for role in roles}
     split.setdefault("test", [])
-    nlps = {lang: build_nlp(lang, decisions=False) for lang in ("en", "ja")}
+    nlps = {lang: Pipeline(lang, decisions=False) for lang in ("en", "ja")}
     rows = {role: collect(docs, nlps) for role, docs in split.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     card = {}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from trialex.pipelines.decisions import LinearModel, load_models, rate_candidates, size_candidates
-from trialex.pipelines.pipeline import Extractor, build_nlp
+from trialex.pipelines.pipeline import Extractor, Pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_models = pytest.mark.skipif(not (ROOT / "models" / "decisions" / "trial_size.json").exists(),
@@ -94,7 +94,7 @@ def test_linear_models_score_binary_and_multiclass():
 
 
 def test_candidates_cover_counts_denominators_and_table_cells():
-    nlp = build_nlp("ja", decisions=False)
+    nlp = Pipeline("ja", decisions=False)
     st = nlp("投与群\u3000例数\u3000改善率(%)\nA 群\u3000106\u300038.7(41/106)\n412例が登録され、104/185 例が寛解した。")
     size_values = [c.value for c in size_candidates(st)]
     assert 106 in size_values and 412 in size_values and 185 in size_values
@@ -130,7 +130,7 @@ def test_document_tokens_equal_tokens_of_every_window():
 
     text = ("Overall, 18 of 32 anti-TNF'naive patients (56.3%) reached remission; 1,204.5 mg·day "
             "寛解率は ＭＭＦ群で 45／120例（37.5％）、プラセボ群で 12.5% だった。")
-    st = build_nlp("en", decisions=False)(text)._.trialex
+    st = Pipeline("en", decisions=False)(text)
     ctx = Context(st)
     norm = ctx.text
     for lo in range(len(norm) + 1):
@@ -159,7 +159,7 @@ def test_size_features_of_shares_groups_and_sentence_starts(text, number, name):
     from trialex.pipelines.decisions import features
     from trialex.pipelines.features import Context
 
-    st = build_nlp("ja" if "例" in text or "人" in text else "en", decisions=False)(text)._.trialex
+    st = Pipeline("ja" if "例" in text or "人" in text else "en", decisions=False)(text)
     ctx = Context(st)
     cands = {st.text[c.start:c.end]: c for c in size_candidates(st)}
     assert features(ctx, cands[number]).get(name) == 1.0
@@ -177,7 +177,7 @@ def test_rate_feature_of_an_interval_after_the_percentage(text, pct, interval):
     from trialex.pipelines.decisions import features
     from trialex.pipelines.features import Context
 
-    st = build_nlp("ja" if "率" in text else "en", decisions=False)(text)._.trialex
+    st = Pipeline("ja" if "率" in text else "en", decisions=False)(text)
     ctx = Context(st)
     cand = next(c for c in rate_candidates(st) if c.value == pct)
     assert (features(ctx, cand).get("interval_after") == 1.0) is interval
