@@ -198,7 +198,7 @@ class DocState:
         return max(0, start - before), min(len(self.text), (start if end is None else end) + after)
 
     def hits(self, kind: str, name: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
-        """Matches of a cue list (cues.json) inside [lo, hi), which lies in one sentence.
+        """Matches of a cue list (models/rules/<lang>/<kind>.json) inside [lo, hi), which lies in one sentence.
 
         Each sentence is searched once per cue list, and only when asked for.
         """

@@ -156,7 +156,7 @@ def _entry_kind(data: dict, inn_stem: re.Pattern[str]) -> str:
 
 _ENDOGENOUS_TREES = {"D12", "D23", "D08", "D13", "D10"}
 def inn_stem_regex() -> re.Pattern[str]:
-    """A word ending with a WHO INN stem (cues.json drug/inn_stems), optionally with a
+    """A word ending with a WHO INN stem (models/rules/<lang>/drug.json, inn_stems), optionally with a
     biosimilar suffix ("-fnia")."""
     stems = "|".join(sorted(cues()["drug"]["inn_stems"], key=len, reverse=True))
     return re.compile(rf"(?:{stems})(?:-[a-z]{{4}})?\b")

@@ -204,7 +204,7 @@ class DrugRecognizer:
         low = text.lower()
         first = self.lex.en_first_tokens
         toks = []
-        for m in _LATIN_TOKEN.finditer(text):
+        for m in st.checked(_LATIN_TOKEN.finditer(text), every=4096):
             glued = _GLUED_AMOUNT.fullmatch(low, m.start(), m.end())
             if glued and low[m.start():m.end()] not in first:
                 toks += [(m.start(), glued.end(1)), (glued.end(1), m.end())]  # "cyclophosphamide25㎎"

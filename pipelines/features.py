@@ -39,7 +39,7 @@ _SECTIONS = {
     "目的": "background", "背景": "background", "方法": "methods", "対象": "methods", "対象と方法": "methods",
     "結果": "results", "成績": "results", "結論": "conclusions", "考察": "conclusions",
 }
-# the cue lists read as features, per kind (names of models/rules/cues.json)
+# the cue lists read as features, per kind (names in models/rules/<lang>/<kind>.json)
 CUE_LISTS = {
     "trial_size": ("counter", "size_after", "size_before", "event_after", "not_size_before", "subset",
                    "total_before", "arm_groups", "ja_counter", "ja_size_after", "ja_size_before",
@@ -74,10 +74,11 @@ class Context:
         self.st = st
         self.text = st.text
         # the text tokenised once: windows are slices of it (``tokens``)
-        found = list(_TOKEN.finditer(self.text))
+        # (with the budget checked every few thousand tokens: a long text can take seconds)
+        found = list(st.checked(_TOKEN.finditer(self.text), every=4096))
         self._tok_starts = [m.start() for m in found]
         self._tok_ends = [m.end() for m in found]
-        self._tok_shapes = [_shape(m.group()) for m in found]
+        self._tok_shapes = [_shape(m.group()) for m in st.checked(found, every=4096)]
         self._sections = [(m.start(), _SECTIONS.get((m.group("ja") or m.group("en") or "").lower().strip(), "other"))
                           for m in _SECTION.finditer(self.text)]
         self._cue_hits: dict[tuple[str, str], list[tuple[int, int]]] = {}

@@ -5,7 +5,7 @@
 computed).  Adverse-event, infection, relapse, death/survival rates, survey shares,
 differences, CI bounds, "95%" of "95% CI" and baseline shares are not response rates.
 A percentage is a response rate when the nearest cue in its clause (else its sentence) is
-an outcome cue and no veto cue stands in the clause (cues.json, response_rate).
+an outcome cue and no veto cue stands in the clause (models/rules/<lang>/response_rate.json).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ _SHARE_OF = re.compile(r"\s+of\s+(?:the\s+|all\s+)?(?:[a-z\-]+\s+){0,2}?(?:patie
 
 @lru_cache(maxsize=1)
 def _vetoes() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Not a share of a group (cues.json response_rate): what stands right before the number
+    """Not a share of a group (models/rules/<lang>/response_rate.json): what stands right before the number
     (thresholds "HbA1c < 7%", "at 60% intensity", averages "a mean of 72 percent", a change
     "increased (P < 0.05) by 18%", criteria "20%/50%/70%") or right after it (CI bounds,
     "percentage points", "% predicted", "the 5% responders", strengths "0.2% gel")."""

@@ -173,7 +173,7 @@ def write_card(out_dir: Path, card: dict, sets: list[dict], seconds: float) -> N
               "## Features", "",
               "Words at positions -3..+3 and bigrams beside the candidate, bags of words of the sentence on each side "
               "and of the end of the previous sentence, the section (Methods/Results, 【方法】【結果】), presence of every "
-              "cue list of models/rules/cues.json before/after/in the clause/sentence/previous sentence, the number's "
+              "cue list of models/rules/<lang>/<kind>.json before/after/in the clause/sentence/previous sentence, the number's "
               "shape, brackets, other kinds in the clause, the rule extractors' verdict; for sizes a share written "
               "right after the count (its numerator) or right before it (a breakdown), one size per group ('in each "
               "group', '各群') and the start of a sentence; for rates an interval right after the percentage.", "",
