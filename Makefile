@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SHARED ?= ../shared
 
-.PHONY: setup serve test evaluate train bench clean lint-docker container load-test
+.PHONY: setup serve lint test evaluate train bench clean lint-docker container load-test
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,10 @@ setup: $(VENV)/.installed
 serve: setup
 	$(VENV)/bin/trialex serve --host $(HOST) --port $(PORT)
 
-test: setup
+lint: setup  # ruff and mypy (configured in pyproject.toml)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy
+
+test: lint
 	$(PY) -m pytest -q
 
 evaluate: setup

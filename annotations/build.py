@@ -481,7 +481,7 @@ def resolve_dose_drugs(drugs: list, doses: list) -> None:
     drug before it, ``>`` the nearest after it, ``@N`` the drug mention starting at offset N,
     else a drug's ``id=`` label.  ``drugs`` and ``doses`` are (mention, extra) pairs sorted by start."""
     by_label = {}
-    for idx, (m, extra) in enumerate(drugs):
+    for idx, (_, extra) in enumerate(drugs):
         if extra.get("id"):
             if extra["id"] in by_label:
                 raise MarkupError(f"drug label {extra['id']!r} used twice")

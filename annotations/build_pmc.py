@@ -179,7 +179,7 @@ def build_all(markup_dir: Path, shared: Path, **how) -> list[dict]:
     if missing or extra:
         raise build.MarkupError(f"markup files do not match the sample: missing {missing}, extra {extra}")
     records = []
-    for pos, (line, pmcid, text) in enumerate(drawn, 1):
+    for pos, (_, pmcid, text) in enumerate(drawn, 1):
         got_pos, src = markup[pmcid]
         if got_pos != pos:
             raise build.MarkupError(f"{pmcid}: file number {got_pos:02d} but sample position {pos:02d}")

@@ -232,18 +232,21 @@ def _finish(doc_id: str, text: str, items: dict, strict: bool = True) -> dict:
                     raise AnnError(f"{doc_id}: size {text[a0:a1]!r} at {a0} is the numerator of a pair "
                                    "whose denominator is no size (pin the denominator with ;; ctx=)")
         for (a0, a1), (b0, b1) in zip(spans, spans[1:]):
-            if strict and b0 < a1 and kind != "ignore":  # sorted by start: a mention inside or across the previous one
-                raise AnnError(f"{doc_id}: {kind} mentions overlap: {text[a0:a1]!r} at {a0} and {text[b0:b1]!r} at {b0}")
+            # sorted by start: a mention inside or across the previous one
+            if strict and b0 < a1 and kind != "ignore":
+                raise AnnError(
+                    f"{doc_id}: {kind} mentions overlap: {text[a0:a1]!r} at {a0} and {text[b0:b1]!r} at {b0}"
+                )
     drugs = items["drug"]
     named: dict[str, str] = {}
     for m, _ in drugs:
         if m["name"] is not None:
-            named.setdefault(text[m["start"]:m["end"]].lower(), m["name"])
+            named.setdefault(text[m["start"] : m["end"]].lower(), m["name"])
     for m, _ in drugs:
         if m["name"] is None:
-            name = named.get(text[m["start"]:m["end"]].lower())
+            name = named.get(text[m["start"] : m["end"]].lower())
             if name is None:
-                raise AnnError(f"{doc_id}: drug {text[m['start']:m['end']]!r} at {m['start']} has no name")
+                raise AnnError(f"{doc_id}: drug {text[m['start'] : m['end']]!r} at {m['start']} has no name")
             m["name"] = name
     try:
         build.resolve_dose_drugs(drugs, items["dose"])
@@ -252,8 +255,9 @@ def _finish(doc_id: str, text: str, items: dict, strict: bool = True) -> dict:
     return {k: [m for m, _ in items[k]] for k in ALL}
 
 
-def resolve_dir(ann_dir: Path, texts: dict[str, str], ids=None, strict: bool = True
-                ) -> tuple[dict[str, dict], list[str]]:
+def resolve_dir(
+    ann_dir: Path, texts: dict[str, str], ids=None, strict: bool = True
+) -> tuple[dict[str, dict], list[str]]:
     """{id: record} for every .ann file (or the given ids) and the list of errors.
     ``strict=False`` (the two passes, as annotated before a rule was added) allows
     mentions of one kind to overlap; the adjudicated files never do."""
@@ -275,12 +279,13 @@ def show(doc_id: str, rec: dict, text: str) -> str:
     flat = sorted(((m["start"], m["end"], k, m) for k in ALL for m in rec[k]), key=lambda r: r[:2])
     for s, e, k, m in flat:
         vals = {a: b for a, b in m.items() if a not in ("start", "end")}
-        ctx = (text[max(0, s - 25):s] + "⟦" + text[s:e] + "⟧" + text[e:e + 25]).replace("\n", "⏎")
+        ctx = (text[max(0, s - 25) : s] + "⟦" + text[s:e] + "⟧" + text[e : e + 25]).replace("\n", "⏎")
         rows.append(f"{k:<13} {s:>5}-{e:<5} {json.dumps(vals, ensure_ascii=False)}  …{ctx}…")
     return "\n".join(rows)
 
 
 # ---------------------------------------------------------------- agreement and adjudication
+
 
 def _key(kind: str, m: dict):
     """What two annotators must agree on besides the span overlap (the scorer's key)."""
@@ -369,7 +374,7 @@ def agreement(a: dict[str, dict], b: dict[str, dict]) -> dict:
 
 def ann_line(kind: str, m: dict, text: str) -> str:
     """A resolved mention written back as an .ann line (with a ctx that pins it)."""
-    surface = text[m["start"]:m["end"]]
+    surface = text[m["start"] : m["end"]]
     if kind == "drug":
         attrs = m["name"]
     elif kind == "dose":
@@ -390,13 +395,15 @@ def ann_line(kind: str, m: dict, text: str) -> str:
         if "ci_low" in m:
             attrs += f";low={m['ci_low']:g};high={m['ci_high']:g};level={m['ci_level']:g}"
     elif kind == "p_value":
-        attrs = f"{m['operator']}{m['value']:g}" if m["value"] >= 1e-4 else f"operator={m['operator']};value={m['value']!r}"
+        attrs = (
+            f"{m['operator']}{m['value']:g}" if m["value"] >= 1e-4 else f"operator={m['operator']};value={m['value']!r}"
+        )
     else:
         attrs = m["kind"]
     lo, hi = m["start"], m["end"]
     # a context that occurs once: grow around the span until unique
     for pad in range(0, 200, 4):
-        ctx = text[lo:hi + pad]  # starting at the surface: it is searched from the ctx's start
+        ctx = text[lo : hi + pad]  # starting at the surface: it is searched from the ctx's start
         if ctx == ctx.strip() and "\n" not in ctx:
             if text.count(ctx) == 1 and "|" not in ctx:
                 return f"{kind} | {surface} | {attrs} ;; ctx={ctx}"
@@ -426,6 +433,7 @@ def merge(a: dict, b: dict, text: str) -> str:
 
 
 # ---------------------------------------------------------------- the final files
+
 
 def record(doc_id: str, lang: str, text: str, rec: dict, split: str, extra: dict | None = None) -> dict:
     out = {"id": doc_id, "lang": lang, "split": split}
@@ -464,16 +472,19 @@ def build_all(work: Path = WORK) -> dict:
         else:
             ids = sorted(p.stem for p in (work / "ja" / "text").glob("ja-w*.txt"))
             order = [(i, ja_split(i)) for i in ids]
-        final, errors = resolve_dir(work / lang / "final", texts, [i for i, _ in order
-                                                                   if (work / lang / "final" / f"{i}.ann").exists()])
+        final, errors = resolve_dir(
+            work / lang / "final", texts, [i for i, _ in order if (work / lang / "final" / f"{i}.ann").exists()]
+        )
         passes = {}
         for p in ("A", "B"):  # the two passes of the adjudicated documents
-            passes[p], errs = resolve_dir(work / lang / p, texts, [i for i, _ in order if i in final],
-                                          strict=False)
+            passes[p], errs = resolve_dir(work / lang / p, texts, [i for i, _ in order if i in final], strict=False)
             errors += errs
             # effects were added later to the first batches, in a pass of their own (eff<A|B>)
-            eff, errs = resolve_dir(work / lang / f"eff{p}", texts, [i for i, _ in order if i in final and (
-                work / lang / f"eff{p}" / f"{i}.ann").exists()])
+            eff, errs = resolve_dir(
+                work / lang / f"eff{p}",
+                texts,
+                [i for i, _ in order if i in final and (work / lang / f"eff{p}" / f"{i}.ann").exists()],
+            )
             errors += errs
             for i, rec in eff.items():
                 if i in passes[p]:
@@ -482,10 +493,8 @@ def build_all(work: Path = WORK) -> dict:
             raise AnnError("\n".join(errors))
         both = [i for i, _ in order if i in passes["A"] and i in passes["B"]]
         for p in ("A", "B"):
-            _write_jsonl(HERE / "passes" / f"{lang}-{p}.jsonl",
-                         [{"id": i, **passes[p][i]} for i in both])
-        summary[lang] = {"agreement": agreement({i: passes["A"][i] for i in both},
-                                                {i: passes["B"][i] for i in both})}
+            _write_jsonl(HERE / "passes" / f"{lang}-{p}.jsonl", [{"id": i, **passes[p][i]} for i in both])
+        summary[lang] = {"agreement": agreement({i: passes["A"][i] for i in both}, {i: passes["B"][i] for i in both})}
         for split in ("train", "dev", "test"):
             recs = []
             for i, sp in order:
@@ -578,8 +587,10 @@ def main(argv=None) -> int:
         else:
             print(f"documents: {res['documents']}")
             for k, s in res["kinds"].items():
-                print(f"{k:<14} matched {s['matched']:>5}  only A {s['only_a']:>4}  only B {s['only_b']:>4}  "
-                      f"agreement {s['agreement']:.3f}  same span {s['same_span']}")
+                print(
+                    f"{k:<14} matched {s['matched']:>5}  only A {s['only_a']:>4}  only B {s['only_b']:>4}  "
+                    f"agreement {s['agreement']:.3f}  same span {s['same_span']}"
+                )
         return 0
     return 2
 

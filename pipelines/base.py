@@ -1,5 +1,6 @@
 """What every extractor shares: the mention record, the per-document state
-(:class:`DocState`, what every component reads and writes), sentence/clause boundaries on the normalised text, and the time budget.
+(:class:`DocState`, what every component reads and writes), sentence/clause boundaries on the
+normalised text, and the time budget.
 
 Time stays linear in the length of the text, whatever the text: a "sentence" without a
 sentence end is cut every MAX_SENTENCE characters, cue lists are searched once per
@@ -179,18 +180,21 @@ class DocState:
         return i
 
     # -- sentences, clauses, windows, cue hits ------------------------------------------
-    def sentence(self, pos: int) -> tuple[int, int]:
-        """[start, end) of the sentence holding normalised position ``pos``."""
+    def _sentences(self) -> list[int]:
+        """The start of every sentence (computed once)."""
         if self._sent_starts is None:
             self._sent_starts = _sentence_starts(self.text)
-        return _bounds(self._sent_starts, pos, len(self.text))
+        return self._sent_starts
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        """[start, end) of the sentence holding normalised position ``pos``."""
+        return _bounds(self._sentences(), pos, len(self.text))
 
     def clause(self, pos: int) -> tuple[int, int]:
         """[start, end) of the clause (sentence cut at ; , 、 : but whereas) holding ``pos``."""
         if self._clause_starts is None:
-            self.sentence(0)
             ends = [m.end() for m in _CLAUSE_END.finditer(self.text)]
-            self._clause_starts = sorted(set(ends + self._sent_starts))
+            self._clause_starts = sorted(set(ends + self._sentences()))
         return _bounds(self._clause_starts, pos, len(self.text))
 
     def window(self, start: int, end: int | None = None, before: int = WINDOW, after: int = WINDOW) -> tuple[int, int]:
@@ -239,8 +243,8 @@ def _sentence_starts(text: str) -> list[int]:
         while b - a > MAX_SENTENCE:
             hi = a + MAX_SENTENCE
             last = None
-            for last in _CUT.finditer(text, hi - 200, hi):
-                pass
+            for m in _CUT.finditer(text, hi - 200, hi):
+                last = m
             a = last.end() if last else hi
             starts.append(a)
     return starts

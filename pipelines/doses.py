@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+from functools import lru_cache, cache
 
 from .base import DocState
 from .linking import nearest_drug
@@ -31,19 +31,28 @@ def _unit_registry():
     return pint.UnitRegistry()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables(lang: str):
     """The unit tables of a document of ``lang``: surface -> meaning, its languages joined."""
     ureg = _unit_registry()
     amount = {}  # surface -> (canonical, normalised unit, factor)
-    per_body, per_time, lead, trail, tail = {}, {}, {}, {}, []
+    per_body: dict[str, str] = {}
+    per_time: dict[str, str] = {}
+    lead: dict[str, str] = {}
+    trail: dict[str, str] = {}
+    tail: list[str] = []
     for t in (rules(lg, "units") for lg in rule_langs(lang)):
         for canon, spec in t.amount.items():
             target = spec.normalize_to
             factor = ureg.Quantity(1, canon.replace("µ", "u")).to(target).magnitude if target == "mg" else 1.0
             for s in spec.surfaces:
                 amount[s] = (canon, target, factor)
-        for table, section in ((per_body, t.per_body), (per_time, t.per_time), (lead, t.daily_words), (trail, t.trailing_time)):
+        for table, section in (
+            (per_body, t.per_body),
+            (per_time, t.per_time),
+            (lead, t.daily_words),
+            (trail, t.trailing_time),
+        ):
             table.update({s: k for k, ss in section.items() for s in ss})
         tail += t.concentration_tail
     return tail, amount, per_body, per_time, lead, trail
@@ -54,13 +63,14 @@ _NOT_GIVEN_BEFORE = re.compile(r"(?:difference(?:\s+of)?|\bCI|confidence interva
 _AMOUNT_LIST = re.compile(rf"(?<![\d.,/])(?:{NUM})(?:\s*,\s*(?:{NUM}))*\s*(?:,\s*)?(?:or|and|,|/)\s*$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _dose_word(lang: str) -> re.Pattern[str]:
     """'dose', 'given', '投与' (dose.json dose_words): grams near one are a dose without a drug."""
     words = cue_words("dose", "dose_words", lang)
     other = [w for w in words if not w.isascii()]  # Japanese words have no word boundaries
-    return re.compile(rf"\b(?:{alternation(w for w in words if w.isascii())})\b"
-                      + (f"|{alternation(other)}" if other else ""), re.I)
+    return re.compile(
+        rf"\b(?:{alternation(w for w in words if w.isascii())})\b" + (f"|{alternation(other)}" if other else ""), re.I
+    )
 
 
 @lru_cache(maxsize=1)
@@ -125,11 +135,17 @@ class DoseExtractor:
                 basis = trail[_key(m.group("trail"), trail)]
             if basis:
                 unit += "/" + basis
-            if (canon == "g" and unit == "mg" and not _drug_in_sentence(st, m.start("a"))
-                    and not _dose_word(lang).search(text, max(0, start - 30), start)):
+            if (
+                canon == "g"
+                and unit == "mg"
+                and not _drug_in_sentence(st, m.start("a"))
+                and not _dose_word(lang).search(text, max(0, start - 30), start)
+            ):
                 continue  # "40 g ground flaxseed", "15 g of fiber": grams of food, no drug named
-            written = text[m.start("unit"):m.end()].strip()
-            unit_at = m.start("unit") + (len(text[m.start("unit"):m.end()]) - len(text[m.start("unit"):m.end()].lstrip()))
+            written = text[m.start("unit") : m.end()].strip()
+            unit_at = m.start("unit") + (
+                len(text[m.start("unit") : m.end()]) - len(text[m.start("unit") : m.end()].lstrip())
+            )
             attrs = {  # min/max in mg (the normalised values); written_* in the unit as written
                 "min": _round(a * factor),
                 "max": _round(b * factor),
@@ -162,8 +178,12 @@ class DoseExtractor:
             value = written * factor
             if math.isfinite(value) and st.free(num.start(), num.end(), "dose", "p_value"):
                 value, written = _round(value), _round(written)
-                st.add("dose", num.start(), num.end(),
-                       **dict(attrs, min=value, max=value, written_min=written, written_max=written))
+                st.add(
+                    "dose",
+                    num.start(),
+                    num.end(),
+                    **dict(attrs, min=value, max=value, written_min=written, written_max=written),
+                )
 
 
 def _key(surface: str, table: dict[str, str]) -> str:
@@ -187,8 +207,9 @@ def _is_lab_value(st: DocState, pos: int, lab: re.Pattern[str]) -> bool:
     c0, _ = st.clause(pos)
     lo = max(c0, pos - 40)
     drugs = [d for d in st.overlapping("drug", lo, pos) if not d.attrs.get("class")]
-    hits = [h for h in lab.finditer(st.text, lo, pos)
-            if not any(d.start <= h.start() < d.end for d in drugs)]  # "リン" inside "インスリン"
+    hits = [
+        h for h in lab.finditer(st.text, lo, pos) if not any(d.start <= h.start() < d.end for d in drugs)
+    ]  # "リン" inside "インスリン"
     if not hits:
         return False
     return not any(hits[-1].end() <= d.start < pos for d in drugs)
@@ -214,6 +235,6 @@ def _nearby(st: DocState, pos: int, cue: str, before: bool = False) -> str | Non
     # after the amount: up to the next number, so "2 mg/kg and 1000 mg twice daily" stays apart
     nxt = re.compile(r"\d").search(st.text, pos, min(c1, pos + 40))
     m = pattern.search(st.text, pos, nxt.start() if nxt else min(c1, pos + 40))
-    if m and cue == "route" and st.text[pos:m.start()].strip(" ,()（）"):
+    if m and cue == "route" and st.text[pos : m.start()].strip(" ,()（）"):
         return None  # a route after the amount must follow it directly ("1 g IV")
     return m.group(0) if m else None

@@ -47,7 +47,9 @@ _FOLD_DROP = set("ー・ ")
 
 
 _FOLD_DELETE = str.maketrans("", "", "".join(_FOLD_DROP))
-_FOLD_TRIGGER = re.compile("[" + "".join(sorted({a[-1] for a, _ in _FOLD_PAIRS} | {a[0] for a, _ in _FOLD_PAIRS})) + "]")
+_FOLD_TRIGGER = re.compile(
+    "[" + "".join(sorted({a[-1] for a, _ in _FOLD_PAIRS} | {a[0] for a, _ in _FOLD_PAIRS})) + "]"
+)
 
 
 def ja_fold(s: str) -> str:
@@ -155,6 +157,8 @@ def _entry_kind(data: dict, inn_stem: re.Pattern[str]) -> str:
 
 
 _ENDOGENOUS_TREES = {"D12", "D23", "D08", "D13", "D10"}
+
+
 def inn_stem_regex() -> re.Pattern[str]:
     """A word ending with a WHO INN stem (models/rules/<lang>/drug.json, inn_stems), optionally with a
     biosimilar suffix ("-fnia")."""
@@ -222,7 +226,11 @@ def load_lexicon() -> DrugLexicon:
         if data["drug_variant_to_variant_data"].get(variant, {}).get("is_brand") is False:
             lex.en_generic_variants.add(en_key(variant))
         if generic not in lex.en_ids:
-            ids = {k: cd[v] for k, v in (("drugbank", "drugbank_id"), ("mesh", "mesh_id"), ("medlineplus", "medline_plus_id")) if cd.get(v)}
+            ids = {
+                k: cd[v]
+                for k, v in (("drugbank", "drugbank_id"), ("mesh", "mesh_id"), ("medlineplus", "medline_plus_id"))
+                if cd.get(v)
+            }
             if ids:
                 lex.en_ids[generic] = ids
     for row in read_tsv("lexicons", "en_overrides.tsv"):
@@ -237,7 +245,7 @@ def load_lexicon() -> DrugLexicon:
     # (docs/annotation-guidelines.md); where the English lexicon files the same word under
     # another canonical (cyclosporine for ciclosporin), every variant of it takes the INN.
     ja_rows = read_tsv("lexicons", "ja_drugs.tsv")
-    renames = {}
+    renames: dict[str, str] = {}
     for row in ja_rows:
         inn_name = row["en"]
         other = lex.en.get(en_key(inn_name))

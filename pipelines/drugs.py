@@ -23,15 +23,20 @@ is not calcineurin); regimens named by an acronym of several drugs ("FEC", "TEGA
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Collection
+from functools import lru_cache, cache
+from typing import TYPE_CHECKING
 
 from .base import DocState, Mention
 from .drug_lexicon import GREEK, DrugLexicon, en_key, ja_fold, load_lexicon
 from .resources import atoms, cue_regex, cues, read_tsv, rules, trie_regex
 
+if TYPE_CHECKING:
+    from .transliteration import KatakanaTransliterator
 
-@lru_cache(maxsize=None)
-def _rules(lang: str) -> dict[str, list[str]]:
+
+@cache
+def _rules(lang: str) -> dict[str, list[str] | dict[str, str]]:
     """The literal word lists of models/rules/<lang>/drug.json."""
     return rules(lang, "drug").words
 
@@ -61,7 +66,9 @@ _SALT_SUFFIX = re.compile(_alt("ja:salt_words") + "|エステル")
 # the salt words written after a Japanese name stay in its span ("ペルヘキシリンマレイン酸塩"):
 # an acid word ending in 酸塩 / 酸エステル, or a cation, optionally hydrated
 # an ester written after it ("…プロピオン酸エステル") is part of the name where the English lexicon says so
-_JA_ESTERS: dict[str, str] = _rules("ja")["ester_acids"]
+_ester_acids = _rules("ja")["ester_acids"]
+assert isinstance(_ester_acids, dict), "ester_acids: a surface → English map"
+_JA_ESTERS: dict[str, str] = _ester_acids
 _JA_ACID = rf"(?:{'|'.join(sorted(_JA_ESTERS, key=len, reverse=True))}|[ァ-ヶー]{{1,8}}酸)"
 _JA_SALT_TAIL = re.compile(rf"(?:{_JA_ACID}(?:塩|エステル)|{_alt('ja:salt_words')})(?:水和物)?")
 _JA_ESTER_END = re.compile(rf"(?P<acid>{'|'.join(sorted(_JA_ESTERS, key=len, reverse=True))})エステル(?:水和物)?$")
@@ -106,15 +113,20 @@ _JA_SHORT = re.compile(r"[\u4e00-\u9fffァ-ヶー]{2,4}")
 _COORD_JA = re.compile(r"[、。と及又や並]|および|または|ならびに")
 # words of form or use between a name and its definition ("X 硝子体内注射（IVT）", "X 配合剤（OFC）"); no
 # particles, and never another noun ("トラネキサム酸 人工膝関節全置換術（TKA）")
-_JA_FILLER = re.compile(r"[\u4e00-\u9fffァ-ヶー0-9.%％ ]{0,10}?(?:注射|投与|療法|補充|補給|製剤|剤|錠|液|注|併用|単独|吸入|内服|塗布|"
-                        r"点滴|静注|カプセル|クリーム|軟膏|ゲル|パッチ|テープ)(?:\s*[\d.]+\s*[%％])?\s*")
+_JA_FILLER = re.compile(
+    r"[\u4e00-\u9fffァ-ヶー0-9.%％ ]{0,10}?(?:注射|投与|療法|補充|補給|製剤|剤|錠|液|注|併用|単独|吸入|内服|塗布|"
+    r"点滴|静注|カプセル|クリーム|軟膏|ゲル|パッチ|テープ)(?:\s*[\d.]+\s*[%％])?\s*"
+)
 _DEFINED = re.compile(r"[(\[]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z][A-Za-z0-9\-/]{1,9})\s*[)\]]")
 _LATIN_AFTER_JA = re.compile(
-    r"(?P<ja>[ァ-ヶー・\u4e00-\u9fff]{3,16})[(（]\s*(?P<latin>[A-Z][a-z]{2,}(?:\s[A-Za-z][a-z]{2,}){0,2})\s*(?:[)）]|[、,]\s*以下)")
+    r"(?P<ja>[ァ-ヶー・\u4e00-\u9fff]{3,16})[(（]\s*(?P<latin>[A-Z][a-z]{2,}(?:\s[A-Za-z][a-z]{2,}){0,2})\s*(?:[)）]|[、,]\s*以下)"
+)
 _JA_FORM_TAIL = re.compile(r"(?:カプセル|錠|散|顆粒|エキス|軟膏|クリーム|製剤|乳剤|注射液|液)$")
 _NOT_NATURAL = re.compile(_alt("ja:not_natural"))
 _PATHOGEN = re.compile(rf"(?:{_alt('en:pathogen_genera')})\b")
-_GIVEN_JA_SENTENCE = re.compile(r"投与|補充|服用|内服|塗布|外用|使用|摂取|群|点眼|吸入|経口|administ|received|given|supplement", re.I)
+_GIVEN_JA_SENTENCE = re.compile(
+    r"投与|補充|服用|内服|塗布|外用|使用|摂取|群|点眼|吸入|経口|administ|received|given|supplement", re.I
+)
 _AMOUNT_ABBR = re.compile(r"\d[\d.,]*\s*[A-Za-zμµ%/]{1,6}(?:/[A-Za-z]{1,4})?")
 _FIXED_DOSE = re.compile(_alt("en:fixed_dose_words", "ja:fixed_dose_words"), re.I)
 _PLACEBO = re.compile(_alt("en:placebo_words", "ja:placebo_words"), re.I)
@@ -123,13 +135,14 @@ _BRACKET_AFTER = re.compile(r"\s*[(\[][^()\[\]]{1,24}[)\]]")
 # a dose right after a name: "zinc 20 mg", "zinc (20 mg/day", "亜鉛（1 日 12 mg）", "セレン 300μg/日"
 _DOSE_AFTER = re.compile(
     r"[\s:：,(（]{0,3}(?:1\s*日\s*|daily\s+|each\s+)?\d[\d.,]*\s*(?:-|–|~|～|to)?\s*[\d.,]*\s*"
-    r"(?:mg|g|μg|µg|mcg|ng|IU|U|units?|mL|ml|L|mmol|mEq|単位|錠|カプセル|%)(?![A-Za-z])")
+    r"(?:mg|g|μg|µg|mcg|ng|IU|U|units?|mL|ml|L|mmol|mEq|単位|錠|カプセル|%)(?![A-Za-z])"
+)
 
 
 class DrugRecognizer:
     def __init__(self, transliteration: bool = True) -> None:
         self.lex: DrugLexicon = load_lexicon()
-        self._translit = None
+        self._translit: KatakanaTransliterator | None = None
         if transliteration:
             from .transliteration import KatakanaTransliterator
 
@@ -141,7 +154,9 @@ class DrugRecognizer:
         # substances that need a study giving them: lab analytes, hormones, nutrients, comparators
         self._lab = {en_key(w) for w in c["lab_substances"]} | {
             en_key(r["term"]) if r["term"].isascii() else r["term"]
-            for r in read_tsv("lexicons", "not_drugs.tsv") if "guard" in r["reason"].lower()}
+            for r in read_tsv("lexicons", "not_drugs.tsv")
+            if "guard" in r["reason"].lower()
+        }
         self._lab_names = {self.lex.en.get(k, k) for k in self._lab if k.isascii()}
         self._vehicles = set(c["placebo_vehicles"])
         self._makers = {w.lower() for w in c["maker_words"]}
@@ -158,8 +173,7 @@ class DrugRecognizer:
         if st.has_japanese:
             self._japanese(st, pending)
             self._classes(st, pending)
-            if self._translit is not None:
-                self._unknown_katakana(st, pending)
+            self._unknown_katakana(st, pending)
             self._latin_named(st, pending)
         self._codes(st, pending)
         self._inn_stems(st)
@@ -174,7 +188,9 @@ class DrugRecognizer:
         text = st.text
         for m in _BOOSTER.finditer(text):
             s = m.start("r")
-            if st.free(s, s + 1, "drug") and any(not d.attrs.get("class") for d in st.overlapping("drug", m.start(), s - 1)):
+            if st.free(s, s + 1, "drug") and any(
+                not d.attrs.get("class") for d in st.overlapping("drug", m.start(), s - 1)
+            ):
                 st.add("drug", s, s + 1, name="ritonavir", source="abbreviation", **_ids(self.lex, "ritonavir"))
 
     def _biosimilars(self, st: DocState) -> None:
@@ -184,13 +200,16 @@ class DrugRecognizer:
         if not codes or "biosimilar" not in st.text.lower():
             return
         text = st.text
-        rename = {}
+        rename: dict[str, str] = {}
         for m in codes:
             s0, s1 = st.sentence(m.start)
             if not re.search(r"biosimilar", text[s0:s1], re.I):
                 continue
-            refs = {d.attrs["name"] for d in st.starting("drug", s0, s1)
-                    if not d.attrs.get("class") and d.attrs.get("source") != "code"}
+            refs = {
+                d.attrs["name"]
+                for d in st.starting("drug", s0, s1)
+                if not d.attrs.get("class") and d.attrs.get("source") != "code"
+            }
             if len(refs) == 1:
                 rename.setdefault(m.attrs["name"], refs.pop())
         for m in codes:
@@ -206,7 +225,7 @@ class DrugRecognizer:
         toks = []
         for m in st.checked(_LATIN_TOKEN.finditer(text), every=4096):
             glued = _GLUED_AMOUNT.fullmatch(low, m.start(), m.end())
-            if glued and low[m.start():m.end()] not in first:
+            if glued and low[m.start() : m.end()] not in first:
                 toks += [(m.start(), glued.end(1)), (glued.end(1), m.end())]  # "cyclophosphamide25㎎"
             else:
                 toks.append((m.start(), m.end()))
@@ -249,8 +268,11 @@ class DrugRecognizer:
                 continue  # short lower-case words ("ace", "tea") are not drug names
             salt = _SALT_WORD.match(text, end)
             attrs = dict(name=generic, source="lexicon", **_ids(self.lex, generic))
-            if _diagnostic(st, start, end) or _never(st, start, end) or (
-                    generic in self._vehicles and _placebo_use(st, start, end)):
+            if (
+                _diagnostic(st, start, end)
+                or _never(st, start, end)
+                or (generic in self._vehicles and _placebo_use(st, start, end))
+            ):
                 continue  # "methacholine challenge", "creatine kinase", "hydroxyethylcellulose placebo gel"
             if guarded or generic in self._vehicles or _level(st, start, end):  # "plasma β-carotene": only if given
                 lab = key in self._lab or generic in self._lab_names or not guarded
@@ -275,8 +297,10 @@ class DrugRecognizer:
             tried += 1
             if tried % 64 == 0:
                 st.budget.check()
-            if i > 0 and ((_KATAKANA.match(c) and _KATAKANA.match(text[i - 1]))
-                          or (c.isascii() and text[i - 1].isascii() and text[i - 1].isalnum())):
+            if i > 0 and (
+                (_KATAKANA.match(c) and _KATAKANA.match(text[i - 1]))
+                or (c.isascii() and text[i - 1].isascii() and text[i - 1].isalnum())
+            ):
                 i += 1
                 continue  # never start inside a katakana word or a number
             best = None
@@ -287,8 +311,13 @@ class DrugRecognizer:
                     continue  # a name never ends on its separator
                 key = ja_fold(text[i:j])
                 generic = lex.ja.get(key)
-                if generic and not (j < n and _KATAKANA.match(text[j]) and text[j] != "・"
-                                    and not _SALT_SUFFIX.match(text, j) and not _JA_FORM_SUFFIX.match(text, j)):
+                if generic and not (
+                    j < n
+                    and _KATAKANA.match(text[j])
+                    and text[j] != "・"
+                    and not _SALT_SUFFIX.match(text, j)
+                    and not _JA_FORM_SUFFIX.match(text, j)
+                ):
                     best = (j, generic, text[i:j])
                 if key not in lex.ja_prefixes and key[:-1] not in lex.ja_prefixes:
                     break  # no longer key starts so (the next character may still fold into the last)
@@ -321,14 +350,19 @@ class DrugRecognizer:
             if parts:  # "アトバコン・プログアニル", "テガフール・ウラシル": two drugs
                 for a, b, name in parts:
                     st.add("drug", a, b, name=name, source="ja_lexicon", **_ids(lex, name))
-            elif surface in lex.guarded or en_key(generic) in self._lab or generic in self._lab_names or generic in self._vehicles:
+            elif (
+                surface in lex.guarded
+                or en_key(generic) in self._lab
+                or generic in self._lab_names
+                or generic in self._vehicles
+            ):
                 pending.append((start, end, generic, attrs, True))
             else:
                 st.add("drug", start, end, **attrs)
             i = end
 
     def _ester(self, generic: str, surface: str) -> str:
-        """"テストステロンエナント酸エステル" → "testosterone enanthate" where the English lexicon names the
+        """ "テストステロンエナント酸エステル" → "testosterone enanthate" where the English lexicon names the
         ester so; a salt ("…塩酸塩") or an ester the lexicon folds away leaves the generic."""
         m = _JA_ESTER_END.search(surface)
         ester = _JA_ESTERS.get(m.group("acid")) if m else None
@@ -363,7 +397,8 @@ class DrugRecognizer:
             s, e = m.start(), m.end()
             # katakana class words stop at katakana word edges: スタチン is not inside ロスバスタチン
             if (s and _KATAKANA.match(text[s]) and _KATAKANA.match(text[s - 1])) or (
-                    e < len(text) and _KATAKANA.match(text[e - 1]) and _KATAKANA.match(text[e])):
+                e < len(text) and _KATAKANA.match(text[e - 1]) and _KATAKANA.match(text[e])
+            ):
                 continue
             if st.free(s, e, "drug") and not any(a < e and s < b for a, b in held):
                 st.add("drug", s, e, name=m.group(0), **{"class": True})
@@ -380,7 +415,7 @@ class DrugRecognizer:
             s = m.start("ja")
             form = _JA_FORM_TAIL.search(word)
             if form and form.start() >= 2:
-                word = word[:form.start()]
+                word = word[: form.start()]
             e = s + len(word)
             if len(word) < 3 or _NOT_NATURAL.search(word) or _PATHOGEN.match(latin) or not st.free(s, e, "drug"):
                 continue
@@ -391,15 +426,17 @@ class DrugRecognizer:
             close = text.find(")", m.end("latin"))
             c0, c1 = st.clause(close + 1 if close >= 0 else m.end())
             s0, s1 = st.sentence(s)
-            if not _GIVEN_JA_SENTENCE.search(text, max(c0, m.end("latin")), max(c1, min(s1, m.end("latin") + 60)) if c0 <= m.end("latin") else c1):
+            if not _GIVEN_JA_SENTENCE.search(
+                text, max(c0, m.end("latin")), max(c1, min(s1, m.end("latin") + 60)) if c0 <= m.end("latin") else c1
+            ):
                 continue
             found.append((s, e, word, m.start("latin"), m.start("latin") + len(latin), latin))
-        for s, e, word, ls, le, latin in found:
+        for _, _, word, _, _, latin in found:
             name = self.lex.en.get(en_key(latin)) or latin.lower()
             for surface in (word, latin):
                 for occ in _surface_regex(surface).finditer(text):
                     a, b = occ.start(), occ.end()
-                    if not surface.isascii() and ((a and _KATAKANA.match(text[a - 1]) and _KATAKANA.match(text[a]))):
+                    if not surface.isascii() and (a and _KATAKANA.match(text[a - 1]) and _KATAKANA.match(text[a])):
                         continue
                     if st.free(a, b, "drug"):
                         st.add("drug", a, b, name=name, source="latin_name")
@@ -424,22 +461,28 @@ class DrugRecognizer:
                     continue
                 if vehicle:  # saline: given for hydration or irrigation, not as the control
                     c0, c1 = st.clause(s)
-                    if _cue_near(st, "vehicle_treatment", max(c0, s - 60), min(c1, e + 40)) or \
-                            _cue_near(st, "ja_vehicle_treatment", max(c0, s - 30), min(c1, e + 20)):
+                    if _cue_near(st, "vehicle_treatment", max(c0, s - 60), min(c1, e + 40)) or _cue_near(
+                        st, "ja_vehicle_treatment", max(c0, s - 30), min(c1, e + 20)
+                    ):
                         given = True
                         break
                     continue
                 if _strong_given(st, s, e) or self._given_by_abbreviation(st, s, e):
                     given = True
                     break
-                if not lab and not _measured(st, s, e) and (
+                if (
+                    not lab
+                    and not _measured(st, s, e)
+                    and (
                         loose.search(text, max(0, s - 40), min(len(text), e + 40))
-                        or (st.has_japanese and ja_ctx.match(text, e))):
+                        or (st.has_japanese and ja_ctx.match(text, e))
+                    )
+                ):
                     given = True  # an experimental compound the lexicon only guards, in drug context
                     break
             if not given:
                 continue
-            for s, e, _, attrs, lab in cands:
+            for s, e, _, attrs, _ in cands:
                 if _body(st, s, e) or (vehicle and _placebo_use(st, s, e)) or not st.free(s, e, "drug"):
                     continue
                 st.add("drug", s, e, **attrs)
@@ -473,17 +516,18 @@ class DrugRecognizer:
         for surface in list(aliases):
             if surface in regimens:
                 del aliases[surface]
-        if regimens:
-            for m in st.checked(_abbr_regex(dict.fromkeys(sorted(regimens))).finditer(text)):
+        regimen_re = _abbr_regex(sorted(regimens))
+        if regimen_re is not None:
+            for m in st.checked(regimen_re.finditer(text)):
                 if st.free(m.start(), m.end(), "drug"):
                     st.add("drug", m.start(), m.end(), name=m.group(0).lower(), **{"class": True})
         # the text's own definitions: every occurrence, renaming a table or lexicon reading
-        for surface, parts in compounds.items():
+        for surface, compound in compounds.items():
             for m in st.checked(_surface_regex(surface).finditer(text)):
                 if not st.free(m.start(), m.end(), "drug"):
                     if not _retake(st, m.start(), m.end()):
                         continue
-                for a, b, name in parts:
+                for a, b, name in compound:
                     st.add("drug", m.start() + a, m.start() + b, name=name, source="definition", **_ids(self.lex, name))
         for surface, name in list(aliases.items()):
             if surface.isascii() and len(surface) >= 3 and surface.isupper():
@@ -493,8 +537,10 @@ class DrugRecognizer:
                         st.add("drug", m.start(), m.end(), name=name, source="definition", **_ids(self.lex, name))
             for m in st.checked(_surface_regex(surface).finditer(text)):
                 s, e = m.start(), m.end()
-                if not surface.isascii() and ((s and _KATAKANA.match(text[s - 1]) and _KATAKANA.match(text[s]))
-                                              or (e < len(text) and _KATAKANA.match(text[e]) and _KATAKANA.match(text[e - 1]))):
+                if not surface.isascii() and (
+                    (s and _KATAKANA.match(text[s - 1]) and _KATAKANA.match(text[s]))
+                    or (e < len(text) and _KATAKANA.match(text[e]) and _KATAKANA.match(text[e - 1]))
+                ):
                     continue
                 if _METABOLITE_BEFORE.search(text, max(0, s - 16), s):
                     continue  # "25(OH)D3", "25-hydroxyvitamin D": the measured metabolite
@@ -513,22 +559,27 @@ class DrugRecognizer:
             if not st.free(m.start(), m.end(), "drug") or abbr in regimens or abbr in other:
                 continue
             if _body(st, m.start(), m.end()) or cue_regex("drug", "abbr_not_after").match(
-                    text, m.end() + len(text[m.end():m.end() + 2]) - len(text[m.end():m.end() + 2].lstrip())):
+                text, m.end() + len(text[m.end() : m.end() + 2]) - len(text[m.end() : m.end() + 2].lstrip())
+            ):
                 continue  # "EPO expression", "ASA 分類 II", "ASA 1–3"
             table_name = self.lex.abbreviations[abbr]
             if table_name in self._lab_names and table_name not in given and not _strong_given(st, m.start(), m.end()):
                 continue  # "NE" (norepinephrine) only where the study gives it
             if abbr in self.lex.ambiguous_abbreviations:
                 # "IVC" is also the inferior vena cava: take it near drug words or an amount
-                if not (ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40))
-                        or _AMOUNT_AFTER.match(text, m.end())):
+                if not (
+                    ctx.search(text, max(0, m.start() - 40), min(len(text), m.end() + 40))
+                    or _AMOUNT_AFTER.match(text, m.end())
+                ):
                     continue
             if _ACRONYM_TAIL.match(text, m.end()) and not self._abbr_re.match(text, m.end() + 1):
                 continue  # "POM-O trial": part of a study acronym, unlike "CTX-AZA"
             parts = self._abbr_parts.get(abbr)
             if parts:
                 for a, b, name in parts:
-                    st.add("drug", m.start() + a, m.start() + b, name=name, source="abbreviation", **_ids(self.lex, name))
+                    st.add(
+                        "drug", m.start() + a, m.start() + b, name=name, source="abbreviation", **_ids(self.lex, name)
+                    )
                 continue
             generic = self.lex.abbreviations[abbr]
             st.add("drug", m.start(), m.end(), name=generic, source="abbreviation", **_ids(self.lex, generic))
@@ -548,7 +599,7 @@ class DrugRecognizer:
         return out
 
     def _define_after(self, st: DocState, d: Mention, aliases: dict, compounds: dict, regimens: set) -> None:
-        """"X (ABBR)", "X（以下、ABBR）", "X 硝子体内注射（IVT）", "X（BRAND）", "X（開発コード：CODE、以下 A）",
+        """ "X (ABBR)", "X（以下、ABBR）", "X 硝子体内注射（IVT）", "X（BRAND）", "X（開発コード：CODE、以下 A）",
         "X: ABBR)" inside a bracket; after a list of drugs, a code or a combination's letters."""
         text = st.text
         name = d.attrs["name"]
@@ -570,19 +621,28 @@ class DrugRecognizer:
                 if _ABBR.fullmatch(item) or _BRAND.fullmatch(item) or _CODE.fullmatch(item):
                     aliases.setdefault(_TRADEMARK.sub("", item).strip(), name)
             return
-        items = [(x.start() + body_start, re.sub(r"と略(?:す|した)?$", "", x.group(0).strip()))
-                 for x in re.finditer(r"[^、,;；]+", re.sub(r"(以下|hereafter)\s*[、,]\s*", r"\1 ", m.group("body")))]
-        japanese = not text[d.start:d.end].isascii() or st.has_japanese
+        items = [
+            (x.start() + body_start, re.sub(r"と略(?:す|した)?$", "", x.group(0).strip()))
+            for x in re.finditer(r"[^、,;；]+", re.sub(r"(以下|hereafter)\s*[、,]\s*", r"\1 ", m.group("body")))
+        ]
+        japanese = not text[d.start : d.end].isascii() or st.has_japanese
         inner = [x for x in st.starting("drug", body_start, m.end("body")) if not x.attrs.get("class")]
-        if inner and len(items) > 1 and inner[0].start - body_start <= 2 and inner[0].attrs["name"] != name \
-                and inner[0].attrs.get("source") in ("lexicon", "ja_lexicon", "transliteration"):
+        if (
+            inner
+            and len(items) > 1
+            and inner[0].start - body_start <= 2
+            and inner[0].attrs["name"] != name
+            and inner[0].attrs.get("source") in ("lexicon", "ja_lexicon", "transliteration")
+        ):
             name = inner[0].attrs["name"]  # "Follistim（ホリトロピン ベータ、以下、rFSH）": the generic names it
             d = inner[0]
-        for k, (ipos, item) in enumerate(items):
+        for k, (_, item) in enumerate(items):
             here = _HEREAFTER.search(item)
             if here:
                 abbr = here.group("abbr").strip("」")
-                if _ABBR.fullmatch(abbr) or (japanese and _JA_SHORT.fullmatch(abbr) and _subsequence(abbr, text[d.start:d.end])):
+                if _ABBR.fullmatch(abbr) or (
+                    japanese and _JA_SHORT.fullmatch(abbr) and _subsequence(abbr, text[d.start : d.end])
+                ):
                     self._define(st, d, abbr, aliases, compounds, regimens, pos, hereafter=True)
                 continue
             cue = None
@@ -590,7 +650,7 @@ class DrugRecognizer:
                 c = cue_regex("drug", cue_name).match(item)
                 if c:
                     cue = cue_name
-                    item = item[c.end():].lstrip(" :：")
+                    item = item[c.end() :].lstrip(" :：")
                     break
             if _CODE.fullmatch(item) and (cue or k == 0):
                 if self._registry(item):
@@ -609,8 +669,13 @@ class DrugRecognizer:
             if brand and self._brand_ok(st, d, item, cue, japanese):
                 aliases.setdefault(_TRADEMARK.sub("", item).strip(), name)
                 continue
-            if japanese and _JA_SHORT.fullmatch(item) and len(items) == 1 and _subsequence(item, text[d.start:d.end]) \
-                    and item != text[d.start:d.end]:
+            if (
+                japanese
+                and _JA_SHORT.fullmatch(item)
+                and len(items) == 1
+                and _subsequence(item, text[d.start : d.end])
+                and item != text[d.start : d.end]
+            ):
                 aliases.setdefault(item, name)  # "生理食塩液（生食）"
 
     def _after_filler(self, st: DocState, d: Mention) -> int:
@@ -625,10 +690,15 @@ class DrugRecognizer:
             return strength.end()
         if st.has_japanese:
             f = _JA_FILLER.match(text, pos)
-            if f and f.end() < len(text) and text[f.end()] in "([" and not _COORD_JA.search(f.group(0)) \
-                    and st.free(pos, f.end(), "drug"):
+            if (
+                f
+                and f.end() < len(text)
+                and text[f.end()] in "(["
+                and not _COORD_JA.search(f.group(0))
+                and st.free(pos, f.end(), "drug")
+            ):
                 return f.end()
-            if not text[d.start:d.end].isascii():
+            if not text[d.start : d.end].isascii():
                 return pos
         for _ in range(3):
             w = re.compile(r"[\s\-]+([A-Za-z]+(?:\s+drops|\s+rinse|\s+gel|\s+spray)?)").match(text, pos)
@@ -637,8 +707,17 @@ class DrugRecognizer:
             pos = w.end()
         return pos
 
-    def _define(self, st: DocState, d: Mention, abbr: str, aliases: dict, compounds: dict, regimens: set,
-                bracket: int, hereafter: bool = False) -> None:
+    def _define(
+        self,
+        st: DocState,
+        d: Mention,
+        abbr: str,
+        aliases: dict,
+        compounds: dict,
+        regimens: set,
+        bracket: int,
+        hereafter: bool = False,
+    ) -> None:
         text = st.text
         name = d.attrs["name"]
         if abbr.isdigit() or abbr in regimens or _AMOUNT_ABBR.fullmatch(abbr):
@@ -663,7 +742,9 @@ class DrugRecognizer:
                 table = self.lex.abbreviations.get(part)
                 hit = next((c for c in chain if c.attrs["name"] == table or _sh_fits(part, text, c.start, c.end)), None)
                 if hit is not None and b - a >= 2:
-                    aliases.setdefault(part, table if table and hit.attrs["name"] != table and "/" in table else hit.attrs["name"])
+                    aliases.setdefault(
+                        part, table if table and hit.attrs["name"] != table and "/" in table else hit.attrs["name"]
+                    )
             return
         if len(chain) > 1:
             table = self.lex.abbreviations.get(abbr)
@@ -671,7 +752,7 @@ class DrugRecognizer:
                 aliases.setdefault(abbr, name)  # "tacrolimus and mycophenolate mofetil (MMF)"
                 return
             names = [c.attrs["name"] for c in chain]
-            tight = all(_TIGHT.match(text[a.end:b.start]) for a, b in zip(chain, chain[1:]))
+            tight = all(_TIGHT.match(text[a.end : b.start]) for a, b in zip(chain, chain[1:]))
             combo = self.lex.combination(names)
             if _CODE.fullmatch(abbr) or (tight and combo):
                 # "baclofen, naltrexone and sorbitol (PXT3003)", "artemether-lumefantrine (AL)"
@@ -685,23 +766,30 @@ class DrugRecognizer:
             return  # "X (aspirin)": a lower-case drug word is no abbreviation of X
         # the letters of the abbreviation may reach back before the drug: only words of route,
         # dose or source ("intravenous cyclophosphamide (IVC)"), never others ("EURopean EXenAtide (EUREXA)")
-        if not hereafter and len(abbr) >= 5 and not any(c.isdigit() for c in abbr) \
-                and _sh_start(abbr, text, bracket, d.start) is None and text[d.start:d.end].isascii():
+        if (
+            not hereafter
+            and len(abbr) >= 5
+            and not any(c.isdigit() for c in abbr)
+            and _sh_start(abbr, text, bracket, d.start) is None
+            and text[d.start : d.end].isascii()
+        ):
             return  # "irinotecan (TEGAFIRI)": a regimen's letters, not this drug's
         if not hereafter and d.end - d.start < len(abbr) + 40:
             start = _sh_start(abbr, text, bracket, max(0, d.start - 60))
             if start is not None and start < d.start:
-                before = re.findall(r"[A-Za-z][A-Za-z\-]*", text[start:d.start])
+                before = re.findall(r"[A-Za-z][A-Za-z\-]*", text[start : d.start])
                 if any(w.lower() not in self._modifiers for w in before):
                     if _sh_start(abbr, text, bracket, d.start) is None:
                         return
         aliases.setdefault(abbr, name)
 
     def _define_before(self, st: DocState, d: Mention, aliases: dict) -> None:
-        """"EPO (epoetin beta)", "GSK961081 (batefenterol)": an abbreviation, brand or code
+        """ "EPO (epoetin beta)", "GSK961081 (batefenterol)": an abbreviation, brand or code
         followed by a drug in brackets that fills them."""
         text = st.text
-        m = re.compile(r"(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-/+.#]{1,13})\s*[(\[]\s*$").search(text, max(0, d.start - 18), d.start)
+        m = re.compile(r"(?P<abbr>[A-Za-z0-9][A-Za-z0-9\-/+.#]{1,13})\s*[(\[]\s*$").search(
+            text, max(0, d.start - 18), d.start
+        )
         if not m or not re.compile(r"\s*[)\]]").match(text, d.end):
             return
         abbr = m.group("abbr")
@@ -720,7 +808,7 @@ class DrugRecognizer:
             return False
         if self.lex.en.get(en_key(_TRADEMARK.sub("", item))) not in (None, d.attrs["name"]):
             return False
-        surface = st.text[d.start:d.end]
+        surface = st.text[d.start : d.end]
         if surface.isascii():
             key = en_key(surface)
             brand = key not in self.lex.en_generic_variants and key != en_key(d.attrs["name"])
@@ -733,7 +821,7 @@ class DrugRecognizer:
     def _registry(self, s: str) -> bool:
         """A registry number, scale, gene or lab code ("NCT…", "HbA1c", "ACR20", "CD4", "IL-6")."""
         lead = re.match(r"[A-Za-z]+", s)
-        return bool(lead) and lead.group(0) in self._registries and not self.lex.en.get(en_key(s))
+        return lead is not None and lead.group(0) in self._registries and not self.lex.en.get(en_key(s))
 
     # -- 4. development codes -------------------------------------------------------------
     def _codes(self, st: DocState, pending: list) -> None:
@@ -746,10 +834,14 @@ class DrugRecognizer:
             if self._registry(m.group(0)) or not st.free(s, e, "drug"):
                 continue
             code = m.group(0)
-            lead = re.match(r"[A-Za-z]+", code).group(0)
+            letters = re.match(r"[A-Za-z]+", code)
+            assert letters, code  # _CODE starts with letters
+            lead = letters.group(0)
             if " " in code and (lead in self.lex.abbreviations or self.lex.en.get(en_key(lead))):
                 continue  # "CBZ 200 mg", "BDP 100 μg": a known name and its dose
-            if cue_regex("drug", "code_not_after").match(text, e + len(text[e:e + 3]) - len(text[e:e + 3].lstrip())):
+            if cue_regex("drug", "code_not_after").match(
+                text, e + len(text[e : e + 3]) - len(text[e : e + 3].lstrip())
+            ):
                 continue  # "SAM40056 試験", "the FFA109687 study": a study, not a compound
             name = self.lex.en.get(en_key(code)) or self.lex.en.get(en_key(code).replace(" ", "")) or code.lower()
             # long codes in drug context, short ones ("SB4") only where the text gives them; once
@@ -775,6 +867,8 @@ class DrugRecognizer:
 
     # -- 3. unknown katakana ---------------------------------------------------------------
     def _unknown_katakana(self, st: DocState, pending: list) -> None:
+        if self._translit is None:  # transliteration off
+            return
         text = st.text
         ctx = cue_regex("drug", "ja_drug_context")
         stop = cue_regex("drug", "ja_not_drug")
@@ -785,12 +879,23 @@ class DrugRecognizer:
             if any(p[0] < e and s < p[1] for p in pending):
                 continue  # a listed substance awaiting its decision ("アドレナリン"), not an unknown word
             short = e - s == 3 and _prefix_start(text, s) < s  # "D-セリン"
-            if not (4 <= e - s or short) or e - s > _KATA_NAME_MAX or not st.free(s, e, "drug") or stop.fullmatch(m.group(0)):
+            if (
+                not (4 <= e - s or short)
+                or e - s > _KATA_NAME_MAX
+                or not st.free(s, e, "drug")
+                or stop.fullmatch(m.group(0))
+            ):
                 continue
             tail = _JA_SALT_TAIL.match(text, e) or re.compile(r"酸(?:塩|エステル)?(?:水和物)?").match(text, e)
             word_end = tail.end() if tail and text[tail.end() - 1] != "酸" else e
-            after = word_end + len(text[word_end:word_end + 3]) - len(text[word_end:word_end + 3].lstrip())  # "テゼペルマブ 群"
-            if not ctx.match(text, after) and not _AMOUNT_AFTER.match(text, word_end) and not ctx.search(text, max(0, s - 6), s):
+            after = (
+                word_end + len(text[word_end : word_end + 3]) - len(text[word_end : word_end + 3].lstrip())
+            )  # "テゼペルマブ 群"
+            if (
+                not ctx.match(text, after)
+                and not _AMOUNT_AFTER.match(text, word_end)
+                and not ctx.search(text, max(0, s - 6), s)
+            ):
                 later.append((s, e))
                 continue
             if _diagnostic(st, s, word_end):
@@ -813,30 +918,36 @@ class DrugRecognizer:
                     st.add("drug", start, word_end, **attrs)
                 named[text[s:e]] = (hit[0], score, lab, start < s)
         for s, e in later:
-            hit = named.get(text[s:e])
-            if not hit or not st.free(s, e, "drug"):
+            known = named.get(text[s:e])
+            if not known or not st.free(s, e, "drug"):
                 continue
             start = _prefix_start(text, s)
-            if (start < s) != hit[3]:
+            if (start < s) != known[3]:
                 continue  # "L-セリン" is not the "D-セリン" named before
-            raw = (text[start:s].rstrip("-").lower() + "-" + hit[0]) if start < s else hit[0]
+            raw = (text[start:s].rstrip("-").lower() + "-" + known[0]) if start < s else known[0]
             name = self.lex.canonical(raw) if start == s else self.lex.en.get(en_key(raw), raw)
-            attrs = dict(name=name, source="transliteration", score=round(hit[1], 3), **_ids(self.lex, name))
-            if hit[2] or _measured(st, start, e):
+            attrs = dict(name=name, source="transliteration", score=round(known[1], 3), **_ids(self.lex, name))
+            if known[2] or _measured(st, start, e):
                 pending.append((start, e, name, attrs, True))
             else:
                 st.add("drug", start, e, **attrs)
 
 
-_JOINER = re.compile(r"\s*(?:\d[\d.,]*\s*[a-zμµ%/]{1,8}\s*)?(?:,|/|／|\+|＋|-|–|and|plus|with|、|・|と|及び|および)\s*$")
+_JOINER = re.compile(
+    r"\s*(?:\d[\d.,]*\s*[a-zμµ%/]{1,8}\s*)?(?:,|/|／|\+|＋|-|–|and|plus|with|、|・|と|及び|および)\s*$"
+)
 _TIGHT = re.compile(r"\s*(?:\d[\d.,]*\s*[a-zμµ%/]{1,8}\s*)?(?:/|／|-|–|・)\s*$")
 _PREFIX = re.compile(r"(?<![A-Za-z0-9])[DLdl]-$")
 _BOOSTER = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}/(?P<r>r)(?![A-Za-z])")
-_LEVEL_AFTER = re.compile(r"(?:\s*[(][^()]{1,12}[)])?[\s-]+(?:levels?|concentrations?|values?|assays?|measurements?)\b", re.I)
+_LEVEL_AFTER = re.compile(
+    r"(?:\s*[(][^()]{1,12}[)])?[\s-]+(?:levels?|concentrations?|values?|assays?|measurements?)\b", re.I
+)
 _DEF_AFTER = re.compile(r"\s*[(\[:：]\s*(?:以下\s*[、,]?\s*)?(?P<abbr>[A-Za-z][A-Za-z0-9\-]{0,9})\s*[)\]、,;]")
 _METABOLITE_BEFORE = re.compile(r"(?:\)|hydroxy[a-z]*\s*|vitamin\s*)$", re.I)
-_COORD_AFTER = re.compile(r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*と\s*|\s*及び\s*|\s*および\s*)"
-                          r"(?:[A-Za-zα-ω0-9\-]+(?:\s+[A-Za-zα-ω0-9\-]+){0,2}|[ァ-ヶー\u4e00-\u9fffA-Za-z0-9]{1,10})")
+_COORD_AFTER = re.compile(
+    r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*と\s*|\s*及び\s*|\s*および\s*)"
+    r"(?:[A-Za-zα-ω0-9\-]+(?:\s+[A-Za-zα-ω0-9\-]+){0,2}|[ァ-ヶー\u4e00-\u9fffA-Za-z0-9]{1,10})"
+)
 _RATIO_AFTER = re.compile(r"\s*[(（]?\s*1\s*:\s*\d[\d,]{2,}")  # "アドレナリン 1:100,000 添加"
 _RATIO_BEFORE = re.compile(r"\d\s*:\s*\d[\d,]*\s*$")  # "lidocaine with 1:100,000 epinephrine"
 
@@ -925,8 +1036,10 @@ def _retake(st: DocState, s: int, e: int) -> bool:
     """A definition in the text wins over a table or lexicon reading of the same span: drop the
     mentions exactly inside [s, e) that the text did not define; True if the span is now free."""
     inside = st.overlapping("drug", s, e)
-    if not inside or any((m.start < s or m.end > e) and m.attrs.get("source") != "code"
-                         or m.attrs.get("source") == "definition" for m in inside):
+    if not inside or any(
+        (m.start < s or m.end > e) and m.attrs.get("source") != "code" or m.attrs.get("source") == "definition"
+        for m in inside
+    ):
         return False
     keep = [m for m in st.mentions["drug"] if not any(m is x for x in inside)]
     st.clear("drug")
@@ -941,7 +1054,7 @@ def _combination(st: DocState, drug) -> list:
     for d in st.preceding("drug", drug.start):
         if d.end > drug.start or d.attrs.get("class"):
             continue
-        if chain[0].start - d.end > 20 or not _JOINER.match(st.text[d.end:chain[0].start]):
+        if chain[0].start - d.end > 20 or not _JOINER.match(st.text[d.end : chain[0].start]):
             break
         chain.insert(0, d)
     return chain
@@ -953,7 +1066,7 @@ def _cue_near(st: DocState, name: str, lo: int, hi: int, *, at_end: bool = False
     if at_start:
         return bool(cue_regex("drug", name).match(st.text, lo, hi))
     for m in cue_regex("drug", name).finditer(st.text, lo, hi):
-        if not at_end or not st.text[m.end():hi].strip(" -–(（\"'"):
+        if not at_end or not st.text[m.end() : hi].strip(" -–(（\"'"):
             return True
     return False
 
@@ -969,15 +1082,19 @@ def _strong_given(st: DocState, s: int, e: int) -> bool:
         e = br.end()
     if _DOSE_AFTER.match(text, e) or _RATIO_AFTER.match(text, e):
         return True
-    gap = re.compile(r"[\s\-]?").match(text, e).end()
-    if _cue_near(st, "given_after", gap, e + 26, at_start=True) or _cue_near(st, "ja_given_after", gap, gap + 8, at_start=True):
+    gap = _gap_end(text, e)
+    if _cue_near(st, "given_after", gap, e + 26, at_start=True) or _cue_near(
+        st, "ja_given_after", gap, gap + 8, at_start=True
+    ):
         return True
     if _cue_near(st, "given_before", s - 32, s, at_end=True) or _cue_near(st, "ja_given_before", s - 8, s, at_end=True):
         return True
     co = _COORD_AFTER.match(text, e)
     if co:  # "calcium and vitamin D supplementation", "亜鉛と ORS を配布"
-        gap = re.compile(r"[\s\-]?").match(text, co.end()).end()
-        if _cue_near(st, "given_after", gap, gap + 26, at_start=True) or _cue_near(st, "ja_given_after", gap, gap + 8, at_start=True):
+        gap = _gap_end(text, co.end())
+        if _cue_near(st, "given_after", gap, gap + 26, at_start=True) or _cue_near(
+            st, "ja_given_after", gap, gap + 8, at_start=True
+        ):
             return True
     return bool(_RATIO_BEFORE.search(text, max(0, s - 16), s))
 
@@ -986,41 +1103,55 @@ def _body(st: DocState, s: int, e: int) -> bool:
     """The text names the body's own substance here ("insulin secretion", "endogenous insulin",
     "インスリン抵抗性")."""
     text = st.text
-    gap = re.compile(r"[\s\-]?").match(text, e).end()
+    gap = _gap_end(text, e)
     co = _COORD_AFTER.match(text, e)
     if co and _cue_near(st, "body_after", co.end() + 1, co.end() + 24, at_start=True):
         return True  # "insulin and C-peptide responses"
-    return (_cue_near(st, "body_after", gap, e + 24, at_start=True) or _cue_near(st, "ja_body_after", e, e + 6, at_start=True)
-            or _cue_near(st, "body_before", s - 20, s, at_end=True) or _cue_near(st, "ja_body_before", s - 6, s, at_end=True))
+    return (
+        _cue_near(st, "body_after", gap, e + 24, at_start=True)
+        or _cue_near(st, "ja_body_after", e, e + 6, at_start=True)
+        or _cue_near(st, "body_before", s - 20, s, at_end=True)
+        or _cue_near(st, "ja_body_before", s - 6, s, at_end=True)
+    )
 
 
 def _diagnostic(st: DocState, s: int, e: int) -> bool:
     """An agent used to test, not to treat ("methacholine challenge", "メタコリン吸入試験")."""
-    gap = re.compile(r"[\s\-]?").match(st.text, e).end()
-    return _cue_near(st, "diagnostic_after", gap, e + 24, at_start=True) or _cue_near(st, "ja_diagnostic_after", gap, gap + 8, at_start=True)
+    gap = _gap_end(st.text, e)
+    return _cue_near(st, "diagnostic_after", gap, e + 24, at_start=True) or _cue_near(
+        st, "ja_diagnostic_after", gap, gap + 8, at_start=True
+    )
 
 
 def _level(st: DocState, s: int, e: int) -> bool:
     """A drug named as a measured level ("plasma β-carotene", "lactoferrin concentrations"), not
     as a property ("clarithromycin resistance" is a mention, decision 4)."""
     c0, _ = st.clause(s)
-    return bool(_LEVEL_AFTER.match(st.text, e) or _LAB_UNIT.match(st.text, e, min(len(st.text), e + 30))
-                or _cue_near(st, "lab_before", max(c0, s - 25), s, at_end=True))
+    return bool(
+        _LEVEL_AFTER.match(st.text, e)
+        or _LAB_UNIT.match(st.text, e, min(len(st.text), e + 30))
+        or _cue_near(st, "lab_before", max(c0, s - 25), s, at_end=True)
+    )
 
 
 def _never(st: DocState, s: int, e: int) -> bool:
     """A name inside the name of an enzyme, receptor or gene ("creatine kinase", "dopamine receptor")."""
-    gap = re.compile(r"[\s\-]?").match(st.text, e).end()
-    return _cue_near(st, "never_after", gap, e + 24, at_start=True) or _cue_near(st, "ja_never_after", gap, gap + 6, at_start=True)
+    gap = _gap_end(st.text, e)
+    return _cue_near(st, "never_after", gap, e + 24, at_start=True) or _cue_near(
+        st, "ja_never_after", gap, gap + 6, at_start=True
+    )
 
 
 def _measured(st: DocState, s: int, e: int) -> bool:
     text = st.text
     c0, _ = st.clause(s)
-    return bool(_not_after_regex().match(text, e) or _LAB_UNIT.match(text, e, min(len(text), e + 30))
-                or _cue_near(st, "lab_before", max(c0, s - 25), s, at_end=True)
-                or _cue_near(st, "ja_measured_after", e, e + 6, at_start=True)
-                or _cue_near(st, "ja_lab_before", max(c0, s - 6), s, at_end=True))
+    return bool(
+        _not_after_regex().match(text, e)
+        or _LAB_UNIT.match(text, e, min(len(text), e + 30))
+        or _cue_near(st, "lab_before", max(c0, s - 25), s, at_end=True)
+        or _cue_near(st, "ja_measured_after", e, e + 6, at_start=True)
+        or _cue_near(st, "ja_lab_before", max(c0, s - 6), s, at_end=True)
+    )
 
 
 def _placebo_use(st: DocState, s: int, e: int) -> bool:
@@ -1033,7 +1164,9 @@ def _placebo_use(st: DocState, s: int, e: int) -> bool:
 def _not_after_regex() -> re.Pattern[str]:
     words = cues()["drug"]["not_drug_after"]
     # "insulin resistance", "peptide YY (PYY) concentrations"
-    return re.compile(r"(?:\s*[(（][^()（）]{1,12}[)）])?[\s-]+(?:" + trie_regex([atoms(w) for w in words]) + r")(?![A-Za-z])", re.I)
+    return re.compile(
+        r"(?:\s*[(（][^()（）]{1,12}[)）])?[\s-]+(?:" + trie_regex([atoms(w) for w in words]) + r")(?![A-Za-z])", re.I
+    )
 
 
 @lru_cache(maxsize=1)
@@ -1058,7 +1191,16 @@ def _prefixed_regex(surface: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9])(?:s|l|h|low|high|hd|ld|sd){re.escape(surface)}(?![A-Za-z])")
 
 
-def _abbr_regex(table: dict[str, str]) -> re.Pattern[str] | None:
+_GAP = re.compile(r"[\s\-]?")
+
+
+def _gap_end(text: str, pos: int) -> int:
+    """Where an optional space or hyphen at ``pos`` ends."""
+    m = _GAP.match(text, pos)
+    return m.end() if m else pos  # (the pattern always matches)
+
+
+def _abbr_regex(table: Collection[str]) -> re.Pattern[str] | None:
     if not table:
         return None
     return re.compile(rf"(?<![A-Za-z0-9])(?:{trie_regex([[re.escape(c) for c in a] for a in table])})(?![A-Za-z])")

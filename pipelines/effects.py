@@ -14,7 +14,7 @@ written right after the interval inside the same bracket or clause.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from .base import DocState
 from .resources import alternation, doc_lang, languages, rule_langs, rules
@@ -35,7 +35,7 @@ _CI_LABEL = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(lang: str | None) -> tuple[re.Pattern[str], dict[str, str]]:
     """The pattern for documents of ``lang`` (of any language when None) and its measure names."""
     names: dict[str, str] = {}
@@ -75,7 +75,9 @@ def find_effects(text: str, lang: str | None = None) -> list[dict]:
         if _PER_UNIT.search(text, max(0, m.start() - 12), m.start()):
             continue  # "1 SD あたりのハザード比", "per 10 mg/dL": a covariate, not a comparison of arms
         value = _float(m.group("value"))
-        if measure == "MD" and re.match(r"\s*(?:ポイント|percentage\s+points?)", text[m.end("value"):m.end("value") + 20]):
+        if measure == "MD" and re.match(
+            r"\s*(?:ポイント|percentage\s+points?)", text[m.end("value") : m.end("value") + 20]
+        ):
             measure = "RD"  # a difference of shares in percentage points
         item = {"start": m.start("name"), "measure": measure, "value": value}
         end = m.end("value")
@@ -108,8 +110,11 @@ def tie_p_values(effects: list[dict], p_values: list[dict], text: str, reach: in
     starts = [p["start"] for p in p_values]  # sorted, as every mention list of a result
     for e in effects:
         i = bisect.bisect_left(starts, e["end"])
-        if i < len(p_values) and p_values[i]["start"] - e["end"] <= reach \
-                and not re.search(r"[.。]\s|vs|versus|HR|OR|RR|比", text[e["end"]:p_values[i]["start"]]):
+        if (
+            i < len(p_values)
+            and p_values[i]["start"] - e["end"] <= reach
+            and not re.search(r"[.。]\s|vs|versus|HR|OR|RR|比", text[e["end"] : p_values[i]["start"]])
+        ):
             e["p_value"] = i
 
 

@@ -10,7 +10,7 @@ only when one arm is named there, or when it stands right next to one ("MMF 群 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from .base import DocState
 from .resources import cue_regex, doc_lang, rule_langs, rules
@@ -29,7 +29,7 @@ def _arm_candidates(st: DocState, c0: int, c1: int) -> list[tuple[int, int, str]
     return sorted(arms)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _group_names(lang: str) -> dict[str, str]:
     """Group words → the arm name they stand for (models/rules/<lang>/arm_groups.json)."""
     return {k.lower(): v for lg in rule_langs(lang) for k, v in rules(lg, "arm_groups").names.items()}
@@ -96,7 +96,9 @@ def nearest_drug(st: DocState, start: int, end: int) -> int | None:
             break
     if before is not None and before.start >= c0:
         return st.rank("drug", before)
-    reach = _OF_DRUG.match(st.text, end).end()  # no drug after "of the oral ..." can start later
+    of_drug = _OF_DRUG.match(st.text, end)  # every part optional: always matches
+    assert of_drug
+    reach = of_drug.end()  # no drug after "of the oral ..." can start later
     for d in st.following("drug", end):
         if d.start > reach:
             break

@@ -45,7 +45,9 @@ class PValueExtractor:
             else:
                 op = "="
             s0, s1 = st.sentence(m.start())
-            threshold = op in ("<", "<=") and value in (0.05, 0.01, 0.001, 0.1) and st.has_hit("p_value", "threshold", s0, s1)
+            threshold = (
+                op in ("<", "<=") and value in (0.05, 0.01, 0.001, 0.1) and st.has_hit("p_value", "threshold", s0, s1)
+            )
             attrs = {"operator": op, "value": value}
             if threshold:
                 attrs["threshold"] = True
@@ -57,11 +59,17 @@ class PValueExtractor:
                 sm = _SHARED_RE.match(text, pos)
                 if not sm or (v := _value(sm.group("num"))) is None:
                     break
-                if text[sm.end():sm.end() + 1].isalpha() or v > 1:
+                if text[sm.end() : sm.end() + 1].isalpha() or v > 1:
                     break
                 sop = _OPS[re.sub(r"\s+", "", sm.group("op"))] if sm.group("op") else op
-                st.add("p_value", sm.start("num") if not sm.group("op") else sm.start("op"), sm.end(),
-                       operator=sop, value=v, **({"threshold": True} if threshold else {}))
+                st.add(
+                    "p_value",
+                    sm.start("num") if not sm.group("op") else sm.start("op"),
+                    sm.end(),
+                    operator=sop,
+                    value=v,
+                    **({"threshold": True} if threshold else {}),
+                )
                 pos = sm.end()
 
 

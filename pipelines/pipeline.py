@@ -12,7 +12,8 @@ statistical component runs by default beyond the small trained decisions.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from importlib.metadata import version
 
 from .arms import build_arms
@@ -44,7 +45,7 @@ class Pipeline:
         if lang not in LANGS:
             raise ValueError(f"unsupported language {lang!r}; expected one of {LANGS}")
         self.lang = lang
-        self.components = {
+        self.components: dict[str, Callable[[DocState], object]] = {
             "drugs": DrugRecognizer(),
             "p_values": PValueExtractor(),
             "doses": DoseExtractor(),
@@ -53,7 +54,7 @@ class Pipeline:
             "effects": EffectExtractor(),
         }
         if decisions:  # the trained decisions over the rules' candidates (rules alone without model files)
-            self.components["decisions"] = Decisions(load_models(model_dir))
+            self.components["decisions"] = Decisions(load_models(Path(model_dir) if model_dir else None))
 
     @property
     def pipe_names(self) -> list[str]:
@@ -101,7 +102,9 @@ def check_text(text: object) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValueError(f"text has an unpaired surrogate U+{ord(text[exc.start]):04X} at character {exc.start}") from None
+        raise ValueError(
+            f"text has an unpaired surrogate U+{ord(text[exc.start]):04X} at character {exc.start}"
+        ) from None
 
 
 def doc_to_result(st: DocState, doc_id: str | None, lang: str, elapsed_ms: float | None = None) -> dict:
@@ -111,8 +114,11 @@ def doc_to_result(st: DocState, doc_id: str | None, lang: str, elapsed_ms: float
     tie_p_values(out["effects"], out["p_values"], st.norm.orig)
     out["arms"] = build_arms(out, st.norm.orig)
     out["checks"] = run_checks(out)
-    meta = {"model_version": MODEL_VERSION, "chars": len(st.norm.orig),
-            "counts": {OUTPUT_KEYS[k]: len(st.mentions[k]) for k in ALL_KINDS}}
+    meta = {
+        "model_version": MODEL_VERSION,
+        "chars": len(st.norm.orig),
+        "counts": {OUTPUT_KEYS[k]: len(st.mentions[k]) for k in ALL_KINDS},
+    }
     if elapsed_ms is not None:
         meta["elapsed_ms"] = round(elapsed_ms, 2)
     out["meta"] = meta

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import importlib.resources
 import re
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -131,7 +131,7 @@ def doc_lang(st) -> str:
     return "ja" if st.lang == QUOTED and st.has_japanese else st.lang
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules(lang: str, name: str):
     """models/rules/<lang>/<name>.json, validated against its schema (``RULE_SCHEMAS``);
     a ValueError names the file and the fields that are wrong."""
@@ -142,7 +142,7 @@ def rules(lang: str, name: str):
         raise ValueError(f"{path}: {exc}") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def cues() -> dict[str, dict[str, list[str]]]:
     """Every cue list of every language: ``cues()[kind][name]`` joins the languages' lists of
     that name (for the extractors that do not yet ask by language)."""
@@ -173,7 +173,7 @@ def cue_regex(kind: str, name: str, lang: str | None = None, *, word: bool = Tru
     return _cue_regex(kind, name, lang, word)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cue_regex(kind: str, name: str, lang: str | None, word: bool) -> re.Pattern[str]:
     words = set(cue_words(kind, name, lang))
     ascii_words = [w for w in words if w.isascii()]
@@ -219,7 +219,9 @@ def trie_regex(words: list[list[str]]) -> str:
 
 def _trie_to_regex(node: dict) -> str:
     ends = "" in node
-    branches = [a + _trie_to_regex(child) for a, child in sorted(node.items(), key=lambda kv: kv[0], reverse=True) if a != ""]
+    branches = [
+        a + _trie_to_regex(child) for a, child in sorted(node.items(), key=lambda kv: kv[0], reverse=True) if a != ""
+    ]
     if not branches:
         return ""
     # longer continuations first: a regex alternation takes the first that matches

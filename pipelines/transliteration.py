@@ -41,7 +41,7 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -255,7 +255,9 @@ def _clean_english(name: str) -> str:
 _INS_EN = {c: 1.0 for c in _KEY_CHARS}  # an English letter with no kana counterpart
 _INS_EN.update({"e": 0.35, "a": 0.6, "i": 0.55, "o": 0.6, "u": 0.55, "h": 0.3, "y": 0.25, "w": 0.5, "r": 0.6, "n": 0.8})
 _DEL_KANA = {c: 1.0 for c in _KEY_CHARS}  # a kana symbol with no English counterpart
-_DEL_KANA.update({"a": 0.6, "e": 0.55, "i": 0.5, "o": 0.6, "u": 0.45, "y": 0.25, "w": 0.5, "n": 0.8, "h": 0.8, ":": 0.15})
+_DEL_KANA.update(
+    {"a": 0.6, "e": 0.55, "i": 0.5, "o": 0.6, "u": 0.45, "y": 0.25, "w": 0.5, "n": 0.8, "h": 0.8, ":": 0.15}
+)
 _DEL_WEAK = 0.1  # an epenthetic vowel (ク = k(u), ト = t(o))
 _DEL_DIPHTHONG = 0.15  # the a of "ai" against an English y/i (マイシン = mycin, マイド = mide)
 _PRIOR = 0.3  # fixed cost of every match: short words need a near-exact match
@@ -263,9 +265,20 @@ _LETTER_PENALTY = 0.15  # "vitamin e", "amphotericin b" when the katakana has no
 _ACID_PENALTY = 0.02  # acid reading of the query against a plain name or the reverse
 _VV = {frozenset("ei"): 0.3, frozenset("ou"): 0.3, frozenset("ae"): 0.5, frozenset("ao"): 0.5}
 _CC = {
-    frozenset("sj"): 0.3, frozenset("dj"): 0.4, frozenset("gj"): 0.4, frozenset("dt"): 0.5, frozenset("bp"): 0.5,
-    frozenset("gk"): 0.5, frozenset("fh"): 0.3, frozenset("fp"): 0.6, frozenset("mn"): 0.3, frozenset("st"): 0.7,
-    frozenset("bf"): 0.7, frozenset("bm"): 0.8, frozenset("rn"): 0.8, frozenset("dr"): 0.8,
+    frozenset("sj"): 0.3,
+    frozenset("dj"): 0.4,
+    frozenset("gj"): 0.4,
+    frozenset("dt"): 0.5,
+    frozenset("bp"): 0.5,
+    frozenset("gk"): 0.5,
+    frozenset("fh"): 0.3,
+    frozenset("fp"): 0.6,
+    frozenset("mn"): 0.3,
+    frozenset("st"): 0.7,
+    frozenset("bf"): 0.7,
+    frozenset("bm"): 0.8,
+    frozenset("rn"): 0.8,
+    frozenset("dr"): 0.8,
 }
 
 
@@ -288,8 +301,24 @@ def _sub_cost(q: str, e: str, weak: bool, alts: frozenset[str]) -> float:
 
 
 # Skeleton for candidate retrieval: consonants only, in coarse classes.
-_SKEL = str.maketrans({"j": "s", "h": "f", "d": "t", "g": "k", "b": "p", "m": "n", "y": None, "w": None, ":": None,
-                       "a": None, "e": None, "i": None, "o": None, "u": None})
+_SKEL = str.maketrans(
+    {
+        "j": "s",
+        "h": "f",
+        "d": "t",
+        "g": "k",
+        "b": "p",
+        "m": "n",
+        "y": None,
+        "w": None,
+        ":": None,
+        "a": None,
+        "e": None,
+        "i": None,
+        "o": None,
+        "u": None,
+    }
+)
 _CODE = {c: i for i, c in enumerate(_KEY_CHARS)}
 _PAD = len(_KEY_CHARS)
 _MAX_KEY = 36
@@ -324,8 +353,13 @@ class KatakanaTransliterator:
     candidates at once with numpy, ranks them. Score = 1 - (cost + prior) / length.
     """
 
-    def __init__(self, english_names: Iterable[str], table_path: Path | None = None, min_score: float = 0.85,
-                 candidates: int = 150) -> None:
+    def __init__(
+        self,
+        english_names: Iterable[str],
+        table_path: Path | None = None,
+        min_score: float = 0.85,
+        candidates: int = 150,
+    ) -> None:
         self.min_score = min_score
         self.n_candidates = candidates
         self._cache: dict[tuple[str, float], tuple[str, float] | None] = {}
@@ -338,7 +372,12 @@ class KatakanaTransliterator:
         seen: set[tuple[str, bool, str]] = set()
         cleaned: list[str] = []
         for raw in english_names:
-            if any(ch in raw for ch in ",/;:+&") or " and " in raw or " with " in raw or any(ch.isdigit() for ch in raw):
+            if (
+                any(ch in raw for ch in ",/;:+&")
+                or " and " in raw
+                or " with " in raw
+                or any(ch.isdigit() for ch in raw)
+            ):
                 continue
             name = _clean_english(raw)
             if len(name) >= 3 and name.count(" ") <= 2:
@@ -564,8 +603,9 @@ class KatakanaTransliterator:
         for s in syms:
             cur = [prev[0] + s.dcost]
             for j, c in enumerate(e, 1):
-                cur.append(min(prev[j - 1] + _sub_cost(s.ch, c, s.weak, s.alts), prev[j] + s.dcost,
-                               cur[j - 1] + _INS_EN[c]))
+                cur.append(
+                    min(prev[j - 1] + _sub_cost(s.ch, c, s.weak, s.alts), prev[j] + s.dcost, cur[j - 1] + _INS_EN[c])
+                )
             prev = cur
         return round(max(0.0, float(self._similarity(prev[-1], len(e), syms))), 4)
 

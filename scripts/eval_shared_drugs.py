@@ -8,7 +8,8 @@ Both corpora annotate classes and regimens as DRUG (their SOURCE.md); gold items
 spec does not count as drugs are filtered before scoring: items that our class list flags,
 regimens ("…療法", "A + B"), and generic references ("薬", "薬剤", "治療薬", "…剤") are
 dropped and their spans ignored (a drug named inside a dropped regimen is neither rewarded
-nor punished); documents without any annotation are skipped. Class outputs (class: true) are neither rewarded nor punished.
+nor punished); documents without any annotation are skipped. Class outputs (class: true) are neither
+rewarded nor punished.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def gold_mrner(shared: Path) -> list[dict]:
         for row in csv.DictReader(fh):
             if row["tag"] != "m-key":
                 continue
-            text = row["question"][row["question"].index("「") + 1:row["question"].rindex("」")]
+            text = row["question"][row["question"].index("「") + 1 : row["question"].rindex("」")]
             doc = docs.setdefault(text, {"id": f"mrner/{len(docs)}", "text": text, "spans": []})
             for surface in ast.literal_eval(row["answer"]):
                 for m in re.finditer(re.escape(surface), text):
@@ -105,10 +106,20 @@ def score(extractor: Extractor, docs: list[dict], class_terms: set[str]) -> dict
             false_pos[surface] += 1
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
-    return {"documents": len(docs), "gold_spans": tp + fn, "tp": tp, "fp": fp, "fn": fn,
-            "precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            "filtered_gold": sum(filtered.values()), "filtered_examples": filtered.most_common(12),
-            "top_misses": misses.most_common(25), "top_false_positives": false_pos.most_common(25)}
+    return {
+        "documents": len(docs),
+        "gold_spans": tp + fn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "filtered_gold": sum(filtered.values()),
+        "filtered_examples": filtered.most_common(12),
+        "top_misses": misses.most_common(25),
+        "top_false_positives": false_pos.most_common(25),
+    }
 
 
 def main() -> None:
@@ -118,8 +129,10 @@ def main() -> None:
     shared = Path(args.shared)
     class_terms = {unicodedata.normalize("NFKC", t) for t in _class_terms()} | {"プラセボ", "偽薬"}
     extractor = Extractor()
-    out = {"keepha-ja": score(extractor, gold_keepha(shared), class_terms),
-           "jmed-llm-mrner (mrner_medicine m-key)": score(extractor, gold_mrner(shared), class_terms)}
+    out = {
+        "keepha-ja": score(extractor, gold_keepha(shared), class_terms),
+        "jmed-llm-mrner (mrner_medicine m-key)": score(extractor, gold_mrner(shared), class_terms),
+    }
     print(json.dumps(out, ensure_ascii=False, indent=1))
 
 

@@ -28,16 +28,21 @@ from tests.service.live import CDP, chromium, live_server, paste_and_extract  # 
 from trialex.service.app import Engine, create_app  # noqa: E402
 
 EXAMPLES = {
-    "en": ("Background: Lupus nephritis often relapses after the first course of treatment. Methods: In this "
-           "open-label randomized trial, 120 patients were assigned to mycophenolate mofetil 1.5 g twice daily or "
-           "to intravenous cyclophosphamide 500 mg every 2 weeks; corticosteroids were tapered in both groups. "
-           "Results: Complete remission at 24 weeks occurred in 33 of 60 patients (55.0%) in the mycophenolate "
-           "mofetil group and in 21 of 60 patients (35.0%) in the cyclophosphamide group (odds ratio 2.27, 95% CI "
-           "1.08-4.77; P = 0.03). P < 0.05 was considered significant."),
-    "ja": ("【目的】ループス腎炎の寛解導入におけるタクロリムスの有効性を検討した。【方法】非盲検無作為化比較試験で 96 例を登録し，"
-           "タクロリムス 3 mg/日群とシクロホスファミド 500 mg 群に割り付けた。ステロイドは両群で漸減した。"
-           "【結果】24 週時の完全寛解はタクロリムス群 48 例中 28 例（58.3%），シクロホスファミド群 48 例中 18 例（37.5%）"
-           "であった（オッズ比 2.33，95%信頼区間 1.02～5.32，P＝0.04）。有意水準は P＜0.05 とした。"),
+    "en": (
+        "Background: Lupus nephritis often relapses after the first course of treatment. Methods: In this "
+        "open-label randomized trial, 120 patients were assigned to mycophenolate mofetil 1.5 g twice daily or "
+        "to intravenous cyclophosphamide 500 mg every 2 weeks; corticosteroids were tapered in both groups. "
+        "Results: Complete remission at 24 weeks occurred in 33 of 60 patients (55.0%) in the mycophenolate "
+        "mofetil group and in 21 of 60 patients (35.0%) in the cyclophosphamide group (odds ratio 2.27, 95% CI "
+        "1.08-4.77; P = 0.03). P < 0.05 was considered significant."
+    ),
+    "ja": (
+        "【目的】ループス腎炎の寛解導入におけるタクロリムスの有効性を検討した。"
+        "【方法】非盲検無作為化比較試験で 96 例を登録し，"
+        "タクロリムス 3 mg/日群とシクロホスファミド 500 mg 群に割り付けた。ステロイドは両群で漸減した。"
+        "【結果】24 週時の完全寛解はタクロリムス群 48 例中 28 例（58.3%），シクロホスファミド群 48 例中 18 例（37.5%）"
+        "であった（オッズ比 2.33，95%信頼区間 1.02～5.32，P＝0.04）。有意水準は P＜0.05 とした。"
+    ),
 }
 MAX_BYTES = 300_000
 WIDTH, HEIGHT = 1100, 800  # CSS pixels of the window (the page's column is at most 72rem wide)
@@ -98,11 +103,17 @@ def timings(cdp: CDP, base: str, runs: int) -> dict:
                 for k, v in got.items():
                     if i and v is not None:
                         samples.setdefault(group, {}).setdefault(k, []).append(v)
-    report: dict = {"runs": runs, "window": [WIDTH, HEIGHT], "cpus": os.cpu_count(),
-                    "load_average": [round(x, 1) for x in os.getloadavg()]}
+    report: dict = {
+        "runs": runs,
+        "window": [WIDTH, HEIGHT],
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
     for group, values in samples.items():
-        report[group] = {k: {"median": round(statistics.median(v), 1), "max": round(max(v), 1), "n": len(v)}
-                         for k, v in values.items()}
+        report[group] = {
+            k: {"median": round(statistics.median(v), 1), "max": round(max(v), 1), "n": len(v)}
+            for k, v in values.items()
+        }
     return report
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -22,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from trialex.pipelines.pipeline import MODEL_VERSION
 from trialex.store import DocumentConflict, InvalidInput
@@ -53,7 +55,9 @@ def _too_large(max_bytes: int) -> dict:
                       {"setting": "TRIALEX_MAX_BODY_BYTES", "limit": max_bytes})
 
 
-def _error(status: int, code: str, message: str, details=None, headers: dict | None = None) -> JSONResponse:
+def _error(
+    status: int, code: str, message: str, details=None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
@@ -80,7 +84,7 @@ class RequestContext:
             more = message.get("more_body", False)
         return True
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
@@ -263,7 +267,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.openapi_schema = _publish(fastapi_openapi(), settings)
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
     return app
 
 

@@ -54,7 +54,7 @@ def read_access(store_parameters: bool = False) -> dict:
 
 def security_of(access: str | None, settings: Settings) -> list[dict] | None:
     """The OpenAPI ``security`` of an operation with this access under these settings (None: open)."""
-    keyed = [{name: []} for name in SECURITY_SCHEMES]
+    keyed: list[dict] = [{name: []} for name in SECURITY_SCHEMES]
     if access == "write":
         return keyed if settings.api_key or not settings.open_writes else None
     if access in ("read", "read+store"):

@@ -80,7 +80,7 @@ class Engine:
         self._started = False
 
     @classmethod
-    def of(cls, extractor) -> "Engine":
+    def of(cls, extractor) -> Engine:
         """An engine holding this (loaded) extractor."""
         engine = cls()
         engine.extractor = extractor

@@ -32,7 +32,9 @@ def docs(n: int) -> list[dict]:
     out = []
     for i in range(n):
         if i % 2:
-            out.append({"id": f"d{i}", "text": f"{i + 10} 例中 {i + 2} 例が奏効した（P＝0.0{i % 9 + 1}）。{JA}", "lang": "ja"})
+            out.append(
+                {"id": f"d{i}", "text": f"{i + 10} 例中 {i + 2} 例が奏効した（P＝0.0{i % 9 + 1}）。{JA}", "lang": "ja"}
+            )
         else:
             out.append({"id": f"d{i}", "text": f"{EN} In {i + 20} patients P < 0.0{i % 9 + 1}."})
     return out
@@ -44,7 +46,14 @@ def write_jsonl(path, records) -> None:
 
 def test_jsonl_input(tmp_path, learned):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    write_jsonl(src, [{"id": "ja", "text": JA}, {"id": "en", "text": EN, "lang": "en"}, {"text": "Twelve patients (n = 12) were randomised."}])
+    write_jsonl(
+        src,
+        [
+            {"id": "ja", "text": JA},
+            {"id": "en", "text": EN, "lang": "en"},
+            {"text": "Twelve patients (n = 12) were randomised."},
+        ],
+    )
     assert run(str(src), "-o", str(out)) == 0
     results = read(out)
     assert [r["id"] for r in results] == ["ja", "en", "2"]  # no id: index of the line
@@ -70,7 +79,7 @@ def test_csv_input(tmp_path):
     assert r1["p_values"][0]["value"] == 0.04 and r1["trial_sizes"][0]["n"] == 33
     text = "Line one, with a comma.\nP = 0.04 in 33 patients"
     p = r1["p_values"][0]
-    assert text[p["start"]:p["end"]] == p["text"] == "P = 0.04"
+    assert text[p["start"] : p["end"]] == p["text"] == "P = 0.04"
     assert r2["lang"] == "ja" and r2["trial_sizes"][0]["n"] == 185
 
 
@@ -183,8 +192,10 @@ def test_dask_local_cluster_equals_single_process(tmp_path):
     write_jsonl(src, records)
     local, dask_out = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
     assert run(str(src), "-o", str(local)) == batch.EXIT_SOME_FAILED
-    assert run(str(src), "-o", str(dask_out), "--engine", "dask", "--workers", "2",
-               "--partition-size", "3") == batch.EXIT_SOME_FAILED
+    assert (
+        run(str(src), "-o", str(dask_out), "--engine", "dask", "--workers", "2", "--partition-size", "3")
+        == batch.EXIT_SOME_FAILED
+    )
     a, b = strip_timing(read(local)), strip_timing(read(dask_out))
     assert [r["id"] for r in b] == [r["id"] for r in records]  # input order
     assert a == b

@@ -23,7 +23,10 @@ def run(*args, stdin=None):
 
 
 def test_extract_jsonl_and_plain_text():
-    docs = [{"id": "a", "text": "MMF 群では 185 例中 104 例（56.2%）が寛解した。"}, {"id": "b", "text": "P = 0.04 in 140 patients", "lang": "en"}]
+    docs = [
+        {"id": "a", "text": "MMF 群では 185 例中 104 例（56.2%）が寛解した。"},
+        {"id": "b", "text": "P = 0.04 in 140 patients", "lang": "en"},
+    ]
     out = run("extract", stdin="\n".join(json.dumps(d, ensure_ascii=False) for d in docs)).stdout.splitlines()
     results = [json.loads(line) for line in out]
     assert [r["id"] for r in results] == ["a", "b"]
@@ -46,6 +49,7 @@ def test_evaluate_on_project_gold(tmp_path):
     # the command's figures are the scorer's on the same documents, with an interval around them
     from trialex.evaluation import score_gold
     from trialex.pipelines.pipeline import Extractor
+
     direct = score_gold(Extractor(), [json.loads(line) for line in lines]).as_dict()
     assert report["macro_f1"] == direct["macro_f1"]
     for kind, k in report["kinds"].items():
@@ -60,9 +64,13 @@ def test_evaluate_without_a_file_prints_every_set_with_its_role_test_first(tmp_p
     lines = (ROOT / "annotations" / "en.jsonl").read_text(encoding="utf-8").splitlines()
     (tmp_path / "a.jsonl").write_text(lines[0] + "\n", encoding="utf-8")
     (tmp_path / "b.jsonl").write_text(lines[1] + "\n", encoding="utf-8")
-    sets = {"sets": [{"file": "a.jsonl", "lang": "en", "role": "train"},
-                     {"file": "b.jsonl", "lang": "en", "role": "test"},
-                     {"file": "c.jsonl", "lang": "ja", "role": "dev"}]}
+    sets = {
+        "sets": [
+            {"file": "a.jsonl", "lang": "en", "role": "train"},
+            {"file": "b.jsonl", "lang": "en", "role": "test"},
+            {"file": "c.jsonl", "lang": "ja", "role": "dev"},
+        ]
+    }
     (tmp_path / "sets.json").write_text(json.dumps(sets), encoding="utf-8")
     rows = run("evaluate", "--sets", str(tmp_path / "sets.json")).stdout.splitlines()
     assert [r.split()[:2] for r in rows[1:]] == [["b.jsonl", "test"], ["c.jsonl", "dev"], ["a.jsonl", "train"]]
@@ -72,8 +80,14 @@ def test_evaluate_without_a_file_prints_every_set_with_its_role_test_first(tmp_p
 def test_version_and_python_dash_m():
     from trialex import __version__
 
-    out = subprocess.run([sys.executable, "-m", "trialex", "--version"], capture_output=True, text=True,
-                         cwd=ROOT, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "trialex", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    ).stdout
     assert out.strip() == f"trialex {__version__}" and __version__[0].isdigit()
 
 
@@ -89,8 +103,16 @@ def leaf_parsers(parser: argparse.ArgumentParser, prog: str = "trialex"):
 
 def test_every_command_help_says_its_defaults():
     commands = dict(leaf_parsers(build_parser()))  # every plugin module loaded
-    assert {"trialex serve", "trialex extract", "trialex batch", "trialex export", "trialex curation status",
-            "trialex curation import-ls", "trialex table", "trialex train"} <= set(commands)
+    assert {
+        "trialex serve",
+        "trialex extract",
+        "trialex batch",
+        "trialex export",
+        "trialex curation status",
+        "trialex curation import-ls",
+        "trialex table",
+        "trialex train",
+    } <= set(commands)
     for name, parser in commands.items():
         text = " ".join(parser.format_help().split())
         assert "(default: " in text, name
@@ -100,17 +122,20 @@ def test_every_command_help_says_its_defaults():
 
 
 def test_version_and_help_load_no_pipelines_web_or_database_modules():
-    probe = ("import contextlib, io, json, sys\n"
-             "from trialex.cli import main\n"
-             "for argv in (['--version'], ['--help'], ['extract', '--help'], ['batch', '--help'],\n"
-             "             ['curation', 'status', '--help'], ['export', '--help']):\n"
-             "    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):\n"
-             "        main(argv)\n"
-             "    assert out.getvalue(), argv\n"
-             "heavy = ('spacy', 'sudachipy', 'numpy', 'sqlalchemy', 'fastapi', 'uvicorn', 'trialex.pipelines.pipeline')\n"
-             "print(json.dumps([m for m in heavy if m in sys.modules]))\n")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                         check=True).stdout
+    probe = (
+        "import contextlib, io, json, sys\n"
+        "from trialex.cli import main\n"
+        "for argv in (['--version'], ['--help'], ['extract', '--help'], ['batch', '--help'],\n"
+        "             ['curation', 'status', '--help'], ['export', '--help']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):\n"
+        "        main(argv)\n"
+        "    assert out.getvalue(), argv\n"
+        "heavy = ('spacy', 'sudachipy', 'numpy', 'sqlalchemy', 'fastapi', 'uvicorn', 'trialex.pipelines.pipeline')\n"
+        "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120, check=True
+    ).stdout
     assert json.loads(out) == []
 
 
@@ -122,11 +147,16 @@ def write_csv(path: Path, rows: list[list[str]]) -> None:
 def test_extract_reads_csv_as_batch_does(tmp_path, learned, monkeypatch, capsys):
     monkeypatch.setattr(batch, "_EXTRACTOR", learned)
     src = tmp_path / "abstracts.csv"
-    write_csv(src, [["pmid", "abstract", "language", "journal"],
-                    ["p1", "Of 140 patients, 56 (40%) responded (P = 0.01).", "en", "x"],
-                    ["p2", "MMF 群では 185 例中 104 例（56.2%）が寛解した。", "", "y"],
-                    ["p3", "   ", "en", "z"],
-                    ["p4", "P = 0.2", "en", "z", "an extra cell"]])
+    write_csv(
+        src,
+        [
+            ["pmid", "abstract", "language", "journal"],
+            ["p1", "Of 140 patients, 56 (40%) responded (P = 0.01).", "en", "x"],
+            ["p2", "MMF 群では 185 例中 104 例（56.2%）が寛解した。", "", "y"],
+            ["p3", "   ", "en", "z"],
+            ["p4", "P = 0.2", "en", "z", "an extra cell"],
+        ],
+    )
     columns = ["--id-column", "pmid", "--text-column", "abstract", "--lang-column", "language"]
     extracted, batched = tmp_path / "extract.jsonl", tmp_path / "batch.jsonl"
     assert main(["extract", str(src), "-o", str(extracted), *columns]) == batch.EXIT_SOME_FAILED
@@ -155,11 +185,32 @@ def test_the_curation_store_is_the_same_from_any_folder_and_is_named(tmp_path, m
     monkeypatch.delenv("TRIALEX_DB_SCHEMA", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     export = tmp_path / "export.json"
-    export.write_text(json.dumps([{"id": 5, "data": {"text": "P = 0.04 in 140 patients", "doc_id": "d1"},
-                                   "annotations": [{"id": 9, "completed_by": 1, "result": [
-                                       {"id": "r1", "from_name": "label", "to_name": "text", "type": "labels",
-                                        "value": {"start": 0, "end": 8, "text": "P = 0.04",
-                                                  "labels": ["PValue"]}}]}]}]), encoding="utf-8")
+    export.write_text(
+        json.dumps(
+            [
+                {
+                    "id": 5,
+                    "data": {"text": "P = 0.04 in 140 patients", "doc_id": "d1"},
+                    "annotations": [
+                        {
+                            "id": 9,
+                            "completed_by": 1,
+                            "result": [
+                                {
+                                    "id": "r1",
+                                    "from_name": "label",
+                                    "to_name": "text",
+                                    "type": "labels",
+                                    "value": {"start": 0, "end": 8, "text": "P = 0.04", "labels": ["PValue"]},
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     expected = f"curation store: sqlite:///{tmp_path / 'data' / 'trialex' / 'curation.sqlite3'}\n"
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
@@ -174,4 +225,6 @@ def test_the_curation_store_is_the_same_from_any_folder_and_is_named(tmp_path, m
     # --db wins, and is the store named
     assert main(["curation", "status", "--db", str(tmp_path / "other.sqlite3")]) == 0
     out = capsys.readouterr()
-    assert out.err == f"curation store: sqlite:///{tmp_path / 'other.sqlite3'}\n" and json.loads(out.out)["documents"] == 0
+    assert (
+        out.err == f"curation store: sqlite:///{tmp_path / 'other.sqlite3'}\n" and json.loads(out.out)["documents"] == 0
+    )

@@ -45,7 +45,9 @@ def test_services_ports_and_images():
     assert set(SERVICES) == {"postgres", "trialex", "label-studio"}
     expose = re.findall(r"^EXPOSE\s+(\d+)", (ROOT / "Dockerfile").read_text(encoding="utf-8"), re.M)
     trialex = SERVICES["trialex"]
-    assert trialex["build"]["dockerfile"] == "Dockerfile" and (ROOT / trialex["build"]["context"] / "Dockerfile").exists()
+    assert (
+        trialex["build"]["dockerfile"] == "Dockerfile" and (ROOT / trialex["build"]["context"] / "Dockerfile").exists()
+    )
     assert [p.split(":")[-1] for p in trialex["ports"]] == expose == ["8000"]
     assert [p.split(":")[-1] for p in SERVICES["label-studio"]["ports"]] == ["8080"]
     for name in ("postgres", "label-studio"):  # pinned: a version, not latest
@@ -67,8 +69,11 @@ def test_the_database_url_names_the_postgres_service_and_its_credentials():
     assert url.path.lstrip("/") == expand(pg_env["POSTGRES_DB"])
     # the password is one variable for the three services
     other = {"POSTGRES_PASSWORD": "s3cret"}
-    assert urlsplit(expand(trialex_env["TRIALEX_DB_URL"], other)).password == "s3cret" == \
-        expand(SERVICES["label-studio"]["environment"]["POSTGRE_PASSWORD"], other)
+    assert (
+        urlsplit(expand(trialex_env["TRIALEX_DB_URL"], other)).password
+        == "s3cret"
+        == expand(SERVICES["label-studio"]["environment"]["POSTGRE_PASSWORD"], other)
+    )
     assert SERVICES["trialex"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     ls = SERVICES["label-studio"]
     assert ls["environment"]["POSTGRE_HOST"] == "postgres" and ls["environment"]["POSTGRE_NAME"] == url.path.lstrip("/")
@@ -148,7 +153,7 @@ def test_the_documented_webhook_payloads_are_stored(tmp_path, extractor):
     spans = {s["kind"]: s for s in record["spans"]}
     assert set(spans) == {"drug", "trial_size", "response_rate", "p_value"}
     for s in record["spans"]:  # offsets slice the text that was sent
-        assert record["text"][s["start"]:s["end"]] == s["text"]
+        assert record["text"][s["start"] : s["end"]] == s["text"]
     assert spans["drug"]["text"] == "ＭＭＦ" and spans["drug"]["name"] == "mycophenolate mofetil"
     assert spans["trial_size"]["n"] == 185
     assert spans["response_rate"]["percent"] == 56.2

@@ -53,7 +53,7 @@ def test_multi_stage_pinned_base_non_root_healthcheck():
     assert froms == ["${BASE_IMAGE} AS build", "${BASE_IMAGE} AS runtime"]
     runtime = ins[[i for i, (w, _) in enumerate(ins) if w == "FROM"][-1]:]
     users = [rest for word, rest in runtime if word == "USER"]
-    assert users and not users[-1].split(":")[0] in ("root", "0")
+    assert users and users[-1].split(":")[0] not in ("root", "0")
     health = [rest for word, rest in runtime if word == "HEALTHCHECK"]
     assert len(health) == 1 and "/health" in health[0]
     assert any(w == "ENV" and "TRIALEX_WORKERS=" in rest for w, rest in runtime)

@@ -85,7 +85,9 @@ def test_errors_list_misses_and_false_positives():
 def test_stand_off_gold_gets_its_text_and_checks_the_hash(tmp_path):
     corpus = tmp_path / "corpora" / "demo"
     corpus.mkdir(parents=True)
-    (corpus / "abstracts.jsonl").write_text(json.dumps({"id": "A1", "text": TEXT}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (corpus / "abstracts.jsonl").write_text(
+        json.dumps({"id": "A1", "text": TEXT}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     sha = hashlib.sha256(TEXT.encode()).hexdigest()
     [g] = attach_texts([{"id": "A1", "source": "demo", "text_sha256": sha}], tmp_path)
     assert g["text"] == TEXT
@@ -95,8 +97,16 @@ def test_stand_off_gold_gets_its_text_and_checks_the_hash(tmp_path):
 
 def test_effects_are_scored_when_the_gold_has_them_and_stay_out_of_the_macro():
     text = "HR 0.72 (95% CI 0.58-0.89)"
-    g = {"id": "e", "text": text, "drug": [], "dose": [], "trial_size": [], "response_rate": [], "p_value": [],
-         "effect": [{"start": 0, "end": len(text), "measure": "HR", "value": 0.72, "ci_low": 0.58, "ci_high": 0.89}]}
+    g = {
+        "id": "e",
+        "text": text,
+        "drug": [],
+        "dose": [],
+        "trial_size": [],
+        "response_rate": [],
+        "p_value": [],
+        "effect": [{"start": 0, "end": len(text), "measure": "HR", "value": 0.72, "ci_low": 0.58, "ci_high": 0.89}],
+    }
     good = {"effects": [{"start": 0, "end": 7, "measure": "HR", "value": 0.72, "ci_low": 0.581, "ci_high": 0.89}]}
     bad_ci = {"effects": [{"start": 0, "end": 7, "measure": "HR", "value": 0.72, "ci_low": 0.50, "ci_high": 0.89}]}
     assert score([g], [good]).kinds["effect"].tp == 1
@@ -107,19 +117,35 @@ def test_effects_are_scored_when_the_gold_has_them_and_stay_out_of_the_macro():
 
 
 def test_scope_and_arm_of_found_sizes_are_counted():
-    g = gold(trial_size=[dict(span("185 例"), n=185, scope="arm", arm="mycophenolate mofetil"),
-                         dict(span("104 例"), n=104, scope="total")])
-    r = result(trial_sizes=[dict(span("185 例"), n=185, scope="arm", arm="mycophenolate mofetil + prednisolone"),
-                            dict(span("104 例"), n=104, scope="arm", arm="prednisolone")])
+    g = gold(
+        trial_size=[
+            dict(span("185 例"), n=185, scope="arm", arm="mycophenolate mofetil"),
+            dict(span("104 例"), n=104, scope="total"),
+        ]
+    )
+    r = result(
+        trial_sizes=[
+            dict(span("185 例"), n=185, scope="arm", arm="mycophenolate mofetil + prednisolone"),
+            dict(span("104 例"), n=104, scope="arm", arm="prednisolone"),
+        ]
+    )
     report = score([g], [r])
     assert report.roles == {"found": 2, "scope": 1, "arm": 1, "both": 1}
     assert report.as_dict()["trial_size_roles"] == {"found": 2, "scope": 0.5, "arm": 0.5, "both": 0.5}
 
 
-@pytest.mark.parametrize("g, o, agree", [
-    ("placebo", "placebo + mycophenolate mofetil", True), ("placebo", "mycophenolate mofetil", False),
-    ("Control", "control", True), (None, None, True), ("control", None, False), (None, "placebo", False),
-    ("peginterferon alfa-2a", "peginterferon alfa-2b", False)])
+@pytest.mark.parametrize(
+    "g, o, agree",
+    [
+        ("placebo", "placebo + mycophenolate mofetil", True),
+        ("placebo", "mycophenolate mofetil", False),
+        ("Control", "control", True),
+        (None, None, True),
+        ("control", None, False),
+        (None, "placebo", False),
+        ("peginterferon alfa-2a", "peginterferon alfa-2b", False),
+    ],
+)
 def test_arm_names_agree_on_a_contiguous_run_of_words(g, o, agree):
     from trialex.evaluation import arm_agrees
 

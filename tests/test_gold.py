@@ -115,7 +115,10 @@ def test_spans_agree_with_texts(gold_set, corpus):
                 span = t[m["start"]:m["end"]]
                 assert m["end"] <= len(t) and span == span.strip() and "\n" not in span, (r["id"], kind, span)
         for m in r["p_value"]:
-            assert any(math.isclose(x, m["value"]) for x in _numbers(t[m["start"]:m["end"]])) or "10" in t[m["start"]:m["end"]]
+            assert (
+                any(math.isclose(x, m["value"]) for x in _numbers(t[m["start"] : m["end"]]))
+                or "10" in t[m["start"] : m["end"]]
+            )
         for m in r["response_rate"]:
             assert m["outcome"] in t, (r["id"], m)
 
@@ -131,8 +134,9 @@ def test_no_document_in_two_sets():
 @needs_shared
 def test_no_sealed_id_anywhere_in_the_project():
     sealed = set((SHARED / "corpora" / standoff.SOURCE / "sealed-ids.txt").read_text().split())
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     found = set()
     for f in files:
         path = ROOT / f

@@ -167,11 +167,19 @@ def test_en_names_in_english_lexicon(ja_rows):
 def test_salt_not_in_en_names(ja_rows):
     """Base INN without salt, except where the salt or ester names a distinct drug."""
     distinct = {"dimethyl fumarate", "ferrous fumarate"}
-    salted = {r["en"] for r in ja_rows if r["en"] not in distinct and re.search(r"\b(hydrochloride|besilate|besylate|mesylate|mesilate|maleate|fumarate|tosylate|hydrate)\b", r["en"])}
+    salted = {
+        r["en"]
+        for r in ja_rows
+        if r["en"] not in distinct
+        and re.search(
+            r"\b(hydrochloride|besilate|besylate|mesylate|mesilate|maleate|fumarate|tosylate|hydrate)\b", r["en"]
+        )
+    }
     assert not salted
 
 
 # -- abbreviations.tsv --------------------------------------------------------------------
+
 
 def test_abbreviations(abbr_map, ja_map):
     rows = read("abbreviations.tsv")
@@ -192,6 +200,7 @@ def test_ambiguous_abbreviations_are_marked(abbr_map):
 
 
 # -- drug_classes.tsv ---------------------------------------------------------------------
+
 
 def test_classes(classes, ja_map):
     assert len(classes) >= 150
@@ -219,6 +228,7 @@ def test_ja_class_terms_inside_drug_names_are_katakana_words(classes, ja_map):
 
 # -- not_drugs.tsv ------------------------------------------------------------------------
 
+
 def test_not_drugs(not_drugs, ja_map):
     assert len(not_drugs) >= 100
     keys = [(r["term"], r["lang"]) for r in not_drugs]
@@ -236,78 +246,96 @@ def test_not_drugs(not_drugs, ja_map):
 
 # -- spot checks --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("ja,en", [
-    ("ミコフェノール酸モフェチル", "mycophenolate mofetil"),
-    ("セルセプト", "mycophenolate mofetil"),
-    ("シクロホスファミド", "cyclophosphamide"),
-    ("シクロフォスファミド", "cyclophosphamide"),
-    ("エンドキサン", "cyclophosphamide"),
-    ("メチルプレドニゾロン", "methylprednisolone"),
-    ("ソル・メドロール", "methylprednisolone"),
-    ("ソルメドロール", "methylprednisolone"),
-    ("タクロリムス", "tacrolimus"),
-    ("プログラフ", "tacrolimus"),
-    ("アザチオプリン", "azathioprine"),
-    ("アザチオプリム", "azathioprine"),
-    ("イムラン", "azathioprine"),
-    ("アザニン", "azathioprine"),
-    ("リツキシマブ", "rituximab"),
-    ("リツキサン", "rituximab"),
-    ("メトトレキサート", "methotrexate"),
-    ("プレドニン", "prednisolone"),
-    ("メトホルミン", "metformin"),
-    ("メトホルミン塩酸塩", "metformin"),
-    ("アムロジピンベシル酸塩", "amlodipine"),
-    ("インスリン グラルギン", "insulin glargine"),
-    ("オクトレオチド", "octreotide"),
-    ("ランレオチド", "lanreotide"),
-    ("パシレオチド", "pasireotide"),
-    ("ペグビソマント", "pegvisomant"),
-    ("ヒドロキシクロロキン", "hydroxychloroquine"),
-    ("葉酸", "folic acid"),
-    ("炭酸リチウム", "lithium"),
-    ("ボノプラザン", "vonoprazan"),
-    # docs/annotation-guidelines.md: INN spellings, FDCs joined by "/" in JP order
-    ("シクロスポリン", "ciclosporin"),
-    ("ネオーラル", "ciclosporin"),
-    ("アセトアミノフェン", "paracetamol"),
-    ("マヴィレット", "glecaprevir/pibrentasvir"),
-    ("グレカプレビル", "glecaprevir"),
-    ("ピブレンタスビル", "pibrentasvir"),
-    ("ザクラス", "azilsartan/amlodipine"),
-    ("テノホビル ジソプロキシルフマル酸塩", "tenofovir disoproxil"),
-    ("クエン酸第二鉄水和物", "ferric citrate"),
-    ("ルラシドン塩酸塩", "lurasidone"),
-    ("シングリックス", "recombinant zoster vaccine"),
-])
+
+@pytest.mark.parametrize(
+    "ja,en",
+    [
+        ("ミコフェノール酸モフェチル", "mycophenolate mofetil"),
+        ("セルセプト", "mycophenolate mofetil"),
+        ("シクロホスファミド", "cyclophosphamide"),
+        ("シクロフォスファミド", "cyclophosphamide"),
+        ("エンドキサン", "cyclophosphamide"),
+        ("メチルプレドニゾロン", "methylprednisolone"),
+        ("ソル・メドロール", "methylprednisolone"),
+        ("ソルメドロール", "methylprednisolone"),
+        ("タクロリムス", "tacrolimus"),
+        ("プログラフ", "tacrolimus"),
+        ("アザチオプリン", "azathioprine"),
+        ("アザチオプリム", "azathioprine"),
+        ("イムラン", "azathioprine"),
+        ("アザニン", "azathioprine"),
+        ("リツキシマブ", "rituximab"),
+        ("リツキサン", "rituximab"),
+        ("メトトレキサート", "methotrexate"),
+        ("プレドニン", "prednisolone"),
+        ("メトホルミン", "metformin"),
+        ("メトホルミン塩酸塩", "metformin"),
+        ("アムロジピンベシル酸塩", "amlodipine"),
+        ("インスリン グラルギン", "insulin glargine"),
+        ("オクトレオチド", "octreotide"),
+        ("ランレオチド", "lanreotide"),
+        ("パシレオチド", "pasireotide"),
+        ("ペグビソマント", "pegvisomant"),
+        ("ヒドロキシクロロキン", "hydroxychloroquine"),
+        ("葉酸", "folic acid"),
+        ("炭酸リチウム", "lithium"),
+        ("ボノプラザン", "vonoprazan"),
+        # docs/annotation-guidelines.md: INN spellings, FDCs joined by "/" in JP order
+        ("シクロスポリン", "ciclosporin"),
+        ("ネオーラル", "ciclosporin"),
+        ("アセトアミノフェン", "paracetamol"),
+        ("マヴィレット", "glecaprevir/pibrentasvir"),
+        ("グレカプレビル", "glecaprevir"),
+        ("ピブレンタスビル", "pibrentasvir"),
+        ("ザクラス", "azilsartan/amlodipine"),
+        ("テノホビル ジソプロキシルフマル酸塩", "tenofovir disoproxil"),
+        ("クエン酸第二鉄水和物", "ferric citrate"),
+        ("ルラシドン塩酸塩", "lurasidone"),
+        ("シングリックス", "recombinant zoster vaccine"),
+    ],
+)
 def test_ja_spot_checks(ja_map, ja, en):
     assert ja_map.get(ja) == en
 
 
-@pytest.mark.parametrize("abbr,en", [
-    ("MMF", "mycophenolate mofetil"),
-    ("IVC", "cyclophosphamide"),
-    ("IVCY", "cyclophosphamide"),
-    ("CYC", "cyclophosphamide"),
-    ("CTX", "cyclophosphamide"),
-    ("AZA", "azathioprine"),
-    ("TAC", "tacrolimus"),
-    ("FK506", "tacrolimus"),
-    ("MTX", "methotrexate"),
-    ("PSL", "prednisolone"),
-    ("mPSL", "methylprednisolone"),
-    ("5-FU", "fluorouracil"),
-    ("MZR", "mizoribine"),
-])
+@pytest.mark.parametrize(
+    "abbr,en",
+    [
+        ("MMF", "mycophenolate mofetil"),
+        ("IVC", "cyclophosphamide"),
+        ("IVCY", "cyclophosphamide"),
+        ("CYC", "cyclophosphamide"),
+        ("CTX", "cyclophosphamide"),
+        ("AZA", "azathioprine"),
+        ("TAC", "tacrolimus"),
+        ("FK506", "tacrolimus"),
+        ("MTX", "methotrexate"),
+        ("PSL", "prednisolone"),
+        ("mPSL", "methylprednisolone"),
+        ("5-FU", "fluorouracil"),
+        ("MZR", "mizoribine"),
+    ],
+)
 def test_abbreviation_spot_checks(abbr_map, abbr, en):
     assert abbr_map[abbr]["en"] == en
 
 
 def test_class_spot_checks(classes):
     terms = {(r["term"], r["lang"]) for r in classes}
-    for t in [("ステロイド", "ja"), ("免疫抑制剤", "ja"), ("生物学的製剤", "ja"), ("マルチターゲット療法", "ja"),
-              ("steroids", "en"), ("steroid", "en"), ("corticosteroids", "en"), ("immunosuppressive agents", "en"),
-              ("biologics", "en"), ("multitarget therapy", "en"), ("R-CHOP", "en"), ("FOLFOX", "en")]:
+    for t in [
+        ("ステロイド", "ja"),
+        ("免疫抑制剤", "ja"),
+        ("生物学的製剤", "ja"),
+        ("マルチターゲット療法", "ja"),
+        ("steroids", "en"),
+        ("steroid", "en"),
+        ("corticosteroids", "en"),
+        ("immunosuppressive agents", "en"),
+        ("biologics", "en"),
+        ("multitarget therapy", "en"),
+        ("R-CHOP", "en"),
+        ("FOLFOX", "en"),
+    ]:
         assert t in terms, t
 
 
@@ -321,6 +349,7 @@ def test_not_drug_spot_checks(not_drugs):
 
 
 # -- name_map.tsv (issue 12: the guideline's names, as data) -------------------------------
+
 
 @pytest.fixture(scope="module")
 def name_map():
@@ -338,15 +367,18 @@ def test_name_map_format(name_map):
         assert r["rule"], r
 
 
-@pytest.mark.parametrize("name, inn", [
-    ("aspirin", "acetylsalicylic acid"),
-    ("cholecalciferol", "colecalciferol"),
-    ("polyethylene glycol", "macrogol"),
-    ("erythropoietin", "epoetin"),
-    ("tegafur-uracil", "tegafur/uracil"),
-    ("antithymocyte immunoglobulin (rabbit)", "antithymocyte globulin"),
-    ("vitamin b12", "cyanocobalamin"),
-])
+@pytest.mark.parametrize(
+    "name, inn",
+    [
+        ("aspirin", "acetylsalicylic acid"),
+        ("cholecalciferol", "colecalciferol"),
+        ("polyethylene glycol", "macrogol"),
+        ("erythropoietin", "epoetin"),
+        ("tegafur-uracil", "tegafur/uracil"),
+        ("antithymocyte immunoglobulin (rabbit)", "antithymocyte globulin"),
+        ("vitamin b12", "cyanocobalamin"),
+    ],
+)
 def test_name_map_spot_checks(name_map, name, inn):
     assert name_map[name]["inn"] == inn
 
@@ -364,8 +396,14 @@ def test_the_loaded_lexicon_uses_the_guideline_names(name_map):
 
 
 def test_supplements_given_in_japanese_have_rows(ja_map):
-    for ja, en in [("亜鉛", "zinc"), ("セレン", "selenium"), ("コエンザイムQ10", "ubidecarenone"),
-                   ("カルシウム", "calcium"), ("生理食塩液", "sodium chloride"), ("インスリン", "insulin")]:
+    for ja, en in [
+        ("亜鉛", "zinc"),
+        ("セレン", "selenium"),
+        ("コエンザイムQ10", "ubidecarenone"),
+        ("カルシウム", "calcium"),
+        ("生理食塩液", "sodium chloride"),
+        ("インスリン", "insulin"),
+    ]:
         assert ja_map.get(ja) == en, ja
 
 

@@ -88,8 +88,10 @@ def test_cli_view_writes_html(tmp_path, monkeypatch, extractor):
 
     monkeypatch.setattr("trialex.pipelines.pipeline.Extractor", lambda: extractor)
     src = tmp_path / "docs.jsonl"
-    src.write_text('{"id": "a", "text": "P = 0.5"}\n{"id": "b", "text": "A total of 140 patients were randomized (P < 0.001)."}\n',
-                   encoding="utf-8")
+    src.write_text(
+        '{"id": "a", "text": "P = 0.5"}\n{"id": "b", "text": "A total of 140 patients were randomized (P < 0.001)."}\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "b.html"
     assert cli.main(["view", str(src), "--id", "b", "-o", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
@@ -103,14 +105,15 @@ def test_cli_view_writes_html(tmp_path, monkeypatch, extractor):
 
 # --------------------------------------------------------------------------- screenshot
 
+
 def _read_png(path: Path) -> tuple[int, int, Counter]:
     """Width, height and a colour histogram of an 8-bit RGB(A), non-interlaced PNG (zlib only)."""
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, ihdr = 8, [], None
     while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        (n,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + n]
         pos += 12 + n
         if kind == b"IHDR":
             ihdr = struct.unpack(">IIBBBBB", body)
@@ -127,7 +130,7 @@ def _read_png(path: Path) -> tuple[int, int, Counter]:
     counts: Counter = Counter()
     for y in range(height):
         base = y * (stride + 1)
-        f, line = raw[base], bytearray(raw[base + 1:base + 1 + stride])
+        f, line = raw[base], bytearray(raw[base + 1 : base + 1 + stride])
         if f == 1:
             for i in range(bpp, stride):
                 line[i] = (line[i] + line[i - bpp]) & 255
@@ -145,7 +148,7 @@ def _read_png(path: Path) -> tuple[int, int, Counter]:
                 p = a + b - c
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        counts.update(bytes(line[i:i + 3]) for i in range(0, stride, bpp))
+        counts.update(bytes(line[i : i + 3]) for i in range(0, stride, bpp))
         prev = line
     return width, height, counts
 

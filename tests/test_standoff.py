@@ -70,10 +70,14 @@ def test_agreement_and_merge_draft():
     draft = standoff.merge(a, b, TEXT)
     lines = draft.splitlines()
     assert lines[0].startswith("drug | MMF | mycophenolate mofetil")
-    assert sum(line.startswith("?") for line in lines) == 4  # arms differ (labels are compared loosely: "MMF" ~ "mmf group"); n = 148 only in A; P only in B
+    # arms differ (labels are compared loosely: "MMF" ~ "mmf group"); n = 148 only in A; P only in B
+    assert sum(line.startswith("?") for line in lines) == 4
     # accepting every A-line of the draft gives back A's mentions
-    accepted = "\n".join(line[3:] for line in lines if line.startswith("?A ")) + "\n" + \
-        "\n".join(line for line in lines if not line.startswith("?"))
+    accepted = (
+        "\n".join(line[3:] for line in lines if line.startswith("?A "))
+        + "\n"
+        + "\n".join(line for line in lines if not line.startswith("?"))
+    )
     back = parse(accepted)  # every merged line carries a ctx, so its order does not matter
     assert back["trial_size"] == a["trial_size"]
 
@@ -85,10 +89,21 @@ def test_a_repeated_surface_takes_the_next_free_occurrence():
 
 def test_effects_are_checked_against_their_span():
     text = "Remission was more frequent (HR 0.72 (95% CI 0.58–0.89); mean difference −2.3)."
-    rec = standoff.parse_ann("e", "effect | HR 0.72 (95% CI 0.58–0.89) | HR;value=0.72;low=0.58;high=0.89\n"
-                                  "effect | mean difference −2.3 | MD;value=-2.3\n", text)
-    assert rec["effect"][0] == {"start": 29, "end": 55, "measure": "HR", "value": 0.72,
-                                "ci_low": 0.58, "ci_high": 0.89, "ci_level": 95.0}
+    rec = standoff.parse_ann(
+        "e",
+        "effect | HR 0.72 (95% CI 0.58–0.89) | HR;value=0.72;low=0.58;high=0.89\n"
+        "effect | mean difference −2.3 | MD;value=-2.3\n",
+        text,
+    )
+    assert rec["effect"][0] == {
+        "start": 29,
+        "end": 55,
+        "measure": "HR",
+        "value": 0.72,
+        "ci_low": 0.58,
+        "ci_high": 0.89,
+        "ci_level": 95.0,
+    }
     assert rec["effect"][1]["value"] == -2.3 and "ci_low" not in rec["effect"][1]
     with pytest.raises(standoff.AnnError, match="not written"):
         standoff.parse_ann("e", "effect | HR 0.72 (95% CI 0.58–0.89) | HR;value=0.75\n", text)

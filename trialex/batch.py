@@ -36,6 +36,10 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 LANGS = ("auto", "ja", "en")
 EXIT_SOME_FAILED = 3
@@ -52,7 +56,9 @@ def check_record(rec: dict, default_lang: str = "auto") -> dict:
     """A record ready for the pipeline ({"id","text","lang"}), or {"id","error"}."""
     doc_id = rec.get("id")
     if doc_id is not None and not isinstance(doc_id, str):
-        doc_id = str(doc_id) if isinstance(doc_id, (int, float)) and not isinstance(doc_id, bool) else json.dumps(doc_id)
+        doc_id = (
+            str(doc_id) if isinstance(doc_id, (int, float)) and not isinstance(doc_id, bool) else json.dumps(doc_id)
+        )
     if "error" in rec:
         return _error(doc_id, rec["error"])
     text = rec.get("text")
@@ -97,16 +103,23 @@ def read_csv(path: Path, columns: dict[str, str] = CSV_COLUMNS) -> Iterator[dict
         reader = csv.DictReader(fh)
         fields = reader.fieldnames or []
         if columns["text"] not in fields:
-            raise SystemExit(f"{path}: a CSV input needs a {columns['text']!r} column (found {fields}; "
-                             "--text-column names another)")
+            raise SystemExit(
+                f"{path}: a CSV input needs a {columns['text']!r} column (found {fields}; --text-column names another)"
+            )
         for index, row in enumerate(reader):
-            rec = {"id": row.get(columns["id"]) or str(index), "text": row.get(columns["text"]),
-                   "lang": row.get(columns["lang"]) or None}
+            rec = {
+                "id": row.get(columns["id"]) or str(index),
+                "text": row.get(columns["text"]),
+                "lang": row.get(columns["lang"]) or None,
+            }
             if isinstance(rec["text"], str):
                 try:
                     rec["text"].encode("utf-8")
                 except UnicodeEncodeError as exc:
-                    rec = {"id": rec["id"], "error": f"row {index + 1}: text is not valid UTF-8 (at character {exc.start})"}
+                    rec = {
+                        "id": rec["id"],
+                        "error": f"row {index + 1}: text is not valid UTF-8 (at character {exc.start})",
+                    }
             if None in row:  # more cells than header columns
                 rec = {"id": rec["id"], "error": f"row {index + 1} has more cells than the header"}
             yield rec
@@ -118,7 +131,10 @@ def read_folder(path: Path) -> Iterator[dict]:
         try:
             yield {"id": f.name, "text": f.read_bytes().decode("utf-8")}
         except UnicodeDecodeError as exc:
-            yield {"id": f.name, "error": f"file is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"}
+            yield {
+                "id": f.name,
+                "error": f"file is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+            }
         except OSError as exc:
             yield {"id": f.name, "error": f"cannot read file: {exc.strerror or exc}"}
 
@@ -141,9 +157,11 @@ def read_records(src: str, lang: str = "auto", columns: dict[str, str] = CSV_COL
     elif src == "-":
         raw = read_jsonl(sys.stdin.buffer)
     else:
+
         def _lines():
             with open(src, "rb") as fh:
                 yield from read_jsonl(fh)
+
         raw = _lines()
     for rec in raw:
         yield check_record(rec, lang)
@@ -276,16 +294,18 @@ class Progress:
     def __init__(self, desc: str, total: int | None, disable: bool = False) -> None:
         self.desc, self.total, self.disable = desc, total, disable
         self.t0 = time.perf_counter()
-        self.bar = None
+        self.bar: tqdm | None = None
 
     def start(self, what: str = "pipelines loaded") -> None:
         from tqdm import tqdm
 
         print(f"{self.desc}: {what} in {time.perf_counter() - self.t0:.1f} s", file=sys.stderr, flush=True)
-        self.bar = tqdm(total=self.total, unit="doc", file=sys.stderr, disable=self.disable, desc=self.desc,
-                        dynamic_ncols=True)
+        self.bar = tqdm(
+            total=self.total, unit="doc", file=sys.stderr, disable=self.disable, desc=self.desc, dynamic_ncols=True
+        )
 
     def update(self, n: int = 1) -> None:
+        assert self.bar is not None, "start() first"
         self.bar.update(n)
 
     def close(self) -> None:
@@ -323,8 +343,17 @@ def _worker_plugin():
     return LoadExtractor()
 
 
-def run_dask(records: Iterable[dict], writer: Writer, progress: Progress, *, scheduler: str | None, workers: int,
-             partition_size: int, batch_size: int, log=None) -> None:
+def run_dask(
+    records: Iterable[dict],
+    writer: Writer,
+    progress: Progress,
+    *,
+    scheduler: str | None,
+    workers: int,
+    partition_size: int,
+    batch_size: int,
+    log=None,
+) -> None:
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -334,8 +363,9 @@ def run_dask(records: Iterable[dict], writer: Writer, progress: Progress, *, sch
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        )
         client = Client(cluster)
     try:
         client.register_plugin(_worker_plugin())
@@ -360,8 +390,9 @@ def run_dask(records: Iterable[dict], writer: Writer, progress: Progress, *, sch
             try:
                 results = fut.result()
             except Exception as exc:  # a worker died or the task failed as a whole
-                results = [r if "error" in r else _error(r["id"], f"worker failed: {type(exc).__name__}: {exc}")
-                           for r in part]
+                results = [
+                    r if "error" in r else _error(r["id"], f"worker failed: {type(exc).__name__}: {exc}") for r in part
+                ]
             for result in results:
                 writer.write(result)
                 progress.update(1)
@@ -396,16 +427,25 @@ def cmd_batch(args: argparse.Namespace) -> int:
     writer = Writer(args.output, args.errors)
     try:
         if args.engine == "dask":
-            run_dask(todo(), writer, progress, scheduler=args.scheduler, workers=args.workers,
-                     partition_size=args.partition_size, batch_size=args.batch_size)
+            run_dask(
+                todo(),
+                writer,
+                progress,
+                scheduler=args.scheduler,
+                workers=args.workers,
+                partition_size=args.partition_size,
+                batch_size=args.batch_size,
+            )
         else:
             run_local(todo(), writer, progress, args.batch_size)
     finally:
         progress.close()
         writer.close()
     secs = time.perf_counter() - t0
-    print(f"trialex batch: {writer.written} written ({writer.failed} errors), {skipped} already done, "
-          f"{secs:.1f}s", file=sys.stderr)
+    print(
+        f"trialex batch: {writer.written} written ({writer.failed} errors), {skipped} already done, {secs:.1f}s",
+        file=sys.stderr,
+    )
     return EXIT_SOME_FAILED if writer.failed else 0
 
 
@@ -423,15 +463,23 @@ def csv_columns(args: argparse.Namespace) -> dict[str, str]:
 def register(subparsers) -> None:
     b = subparsers.add_parser("batch", description=__doc__)
     b.add_argument("input", help="a .jsonl file (or - for stdin), a .csv file, or a folder of .txt files")
-    b.add_argument("-o", "--output", required=True,
-                   help="results, JSONL; appended to, and ids already in it are skipped (- for stdout)")
+    b.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="results, JSONL; appended to, and ids already in it are skipped (- for stdout)",
+    )
     b.add_argument("--errors", help="also write the {id, error} lines of failed documents here")
     add_input_options(b)
     b.add_argument("--batch-size", type=int, default=64, help="documents per nlp.pipe batch")
     b.add_argument("--engine", choices=["local", "dask"], default="local", help="where extraction runs")
     b.add_argument("--scheduler", help="with --engine dask: address of a running scheduler (tcp://host:8786)")
-    b.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="with --engine dask and no --scheduler: LocalCluster worker processes (default: the cores)")
+    b.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="with --engine dask and no --scheduler: LocalCluster worker processes (default: the cores)",
+    )
     b.add_argument("--partition-size", type=int, default=256, help="with --engine dask: documents per task")
     b.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     b.set_defaults(func=cmd_batch)

@@ -8,7 +8,8 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
+from collections.abc import Iterable, Iterator
 
 # command: (module with register(subparsers), one-line help).  Only the module of the command
 # that runs is imported, so that `trialex --version` and `--help` stay cheap (docs/cli.md):
@@ -63,19 +64,17 @@ def read_documents(stream: TextIO, lang: str = "auto") -> Iterator[dict]:
     data = stream.read()
     # split on newlines only: str.splitlines() would also cut texts at U+2028 or U+0085
     lines = [ln for ln in data.split("\n") if ln.strip()]
-    records = []
+    records: list[dict] = []
     try:
         for ln in lines:
             rec = json.loads(ln)
             if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
                 raise ValueError
             records.append(rec)
-    except ValueError:
-        records = None
+    except ValueError:  # (there are lines)
+        return iter([{"id": None, "text": data, "lang": lang}])
     if not lines:
         return iter(())
-    if records is None:
-        return iter([{"id": None, "text": data, "lang": lang}])
     return iter({"id": r.get("id", str(i)), "text": r["text"], "lang": r.get("lang") or lang}
                 for i, r in enumerate(records))
 
@@ -97,6 +96,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from trialex.batch import (EXIT_SOME_FAILED, Progress, Writer, check_record, csv_columns, input_kind,
                                read_records, run_local)
 
+    records: Iterable[dict]
     if input_kind(args.input) == "jsonl":
         with _open_in(args.input) as fh:
             records = [check_record(r, args.lang) for r in read_documents(fh, args.lang)]

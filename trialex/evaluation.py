@@ -16,12 +16,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from trialex.formats.records import read_jsonl
 from trialex.pipelines.kinds import EXTRA_KINDS, KINDS, OUTPUT_KEYS  # noqa: F401  (EXTRA: scored beside the macro)
 
 
-def _close(a: float, b: float, rel: float) -> bool:
+def _close(a: Any, b: Any, rel: float) -> bool:  # JSON numbers
     return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-12)
 
 

@@ -17,7 +17,9 @@ from trialex.pipelines.kinds import REGISTRY
 from .formats.records import KINDS, is_ignored, result_to_record
 from .formats.values import format_values
 
-COLOURS = {k: v.colour for k, v in REGISTRY.items()}  # fill of each kind's highlight (also checked by the screenshot test)
+COLOURS = {
+    k: v.colour for k, v in REGISTRY.items()
+}  # fill of each kind's highlight (also checked by the screenshot test)
 NAMES = {k: v.label for k, v in REGISTRY.items()}
 LABELS = {k: v.short for k, v in REGISTRY.items()}
 
@@ -65,8 +67,7 @@ def _segments(text: str, spans: list[dict]) -> list[tuple[int, int, list[int]]]:
 def render_record(record: dict, title: str | None = None, subtitle: str | None = None) -> str:
     """A full HTML page of one record ({"id", "text", "spans": [{"kind", "start", "end", ...}]})."""
     text = record["text"]
-    spans = [s for s in record.get("spans") or [] if s.get("kind") in KINDS
-             and 0 <= s["start"] < s["end"] <= len(text)]
+    spans = [s for s in record.get("spans") or [] if s.get("kind") in KINDS and 0 <= s["start"] < s["end"] <= len(text)]
     body: list[str] = []
     for a, b, cover in _segments(text, spans):
         piece = html.escape(text[a:b])
@@ -77,13 +78,19 @@ def render_record(record: dict, title: str | None = None, subtitle: str | None =
         s = spans[i]
         tip = f"{NAMES[s['kind']]}: {format_values(s) or '(no values)'}"
         cls = f"k-{s['kind']}" + (" ignored" if is_ignored(s) else "")
-        ends = "".join(f'<span class="lbl" data-kind="{spans[j]["kind"]}">{LABELS[spans[j]["kind"]]}</span>'
-                       for j in cover if spans[j]["end"] == b)
+        ends = "".join(
+            f'<span class="lbl" data-kind="{spans[j]["kind"]}">{LABELS[spans[j]["kind"]]}</span>'
+            for j in cover
+            if spans[j]["end"] == b
+        )
         # a link target for every span starting here (a check or a table cell links to it)
-        anchors = "".join(f'<span id="m-{a}-{e}"></span>' for e in sorted({spans[j]["end"] for j in cover
-                                                                            if spans[j]["start"] == a}))
-        body.append(f'{anchors}<mark class="{cls}" style="background-color:{COLOURS[s["kind"]]}" '
-                    f'title="{html.escape(tip)}">{piece}{ends}</mark>')
+        anchors = "".join(
+            f'<span id="m-{a}-{e}"></span>' for e in sorted({spans[j]["end"] for j in cover if spans[j]["start"] == a})
+        )
+        body.append(
+            f'{anchors}<mark class="{cls}" style="background-color:{COLOURS[s["kind"]]}" '
+            f'title="{html.escape(tip)}">{piece}{ends}</mark>'
+        )
     legend = _legend_html(spans)
     head = html.escape(title or str(record.get("id") or "document"))
     sub = subtitle
@@ -92,12 +99,14 @@ def render_record(record: dict, title: str | None = None, subtitle: str | None =
         sub = " · ".join(str(b) for b in bits if b)
     lang = record.get("lang") if record.get("lang") in ("ja", "en") else "ja"
     extra = _checks_html(record.get("checks") or []) + _table_html(record.get("table") or [])
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{head}</title><style>{_CSS}</style></head><body>"
-            f"<h1>{head}</h1><p class=\"meta\">{html.escape(sub or '')}</p>"
-            f'<ul class="legend">{legend}</ul><div class="doc" lang="{lang}">{"".join(body)}</div>'
-            f"{extra}</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{head}</title><style>{_CSS}</style></head><body>"
+        f'<h1>{head}</h1><p class="meta">{html.escape(sub or "")}</p>'
+        f'<ul class="legend">{legend}</ul><div class="doc" lang="{lang}">{"".join(body)}</div>'
+        f"{extra}</body></html>\n"
+    )
 
 
 def render_result(result: dict, text: str, title: str | None = None) -> str:
@@ -117,8 +126,9 @@ def _legend_html(spans: list[dict]) -> str:
         mine = [s for s in spans if s["kind"] == k]
         hatched = sum(1 for s in mine if is_ignored(s))
         count = f"{len(mine) - hatched} + {hatched} hatched" if hatched else str(len(mine))
-        items.append(f'<li data-kind="{k}"><span class="swatch" style="background:{COLOURS[k]}"></span>'
-                     f"{NAMES[k]} ({count})</li>")
+        items.append(
+            f'<li data-kind="{k}"><span class="swatch" style="background:{COLOURS[k]}"></span>{NAMES[k]} ({count})</li>'
+        )
     items.append('<li><span class="swatch ignored"></span>hatched: a drug class or a threshold, not scored</li>')
     return "".join(items)
 
@@ -133,8 +143,10 @@ def _link(spans: list[list[int]], label: str) -> str:
 def _checks_html(checks: list[dict]) -> str:
     if not checks:
         return ""
-    items = "".join(f'<li>⚠ {_link(c["spans"], c["message"])} <span class="meta">({html.escape(c["check"])})</span></li>'
-                    for c in checks)
+    items = "".join(
+        f'<li>⚠ {_link(c["spans"], c["message"])} <span class="meta">({html.escape(c["check"])})</span></li>'
+        for c in checks
+    )
     return f'<h2>Checks</h2><ul class="checks">{items}</ul>'
 
 
@@ -144,7 +156,8 @@ def _table_html(table_rows: list[dict]) -> str:
     if not table_rows:
         return ""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
-    body = "".join("<tr>" + "".join(f"<td>{_link(r['spans'].get(c, []), str(r['cells'][c]))}</td>" for c in COLUMNS)
-                   + "</tr>" for r in table_rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_link(r['spans'].get(c, []), str(r['cells'][c]))}</td>" for c in COLUMNS) + "</tr>"
+        for r in table_rows
+    )
     return f'<h2>Evidence table</h2><table class="evidence"><tr>{head}</tr>{body}</table>'
-

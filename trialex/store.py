@@ -46,13 +46,13 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table,
                         Text, UniqueConstraint, create_engine, event, func, select, text as sql_text)
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .formats.records import KINDS, result_to_spans, sort_spans
@@ -132,8 +132,15 @@ def _check_number(where: str, key: str, value: Any) -> None:
         raise InvalidInput(f"{where}: {key}={shown} is out of range (at most 2**53 in magnitude)")
 
 
+def _inserted_id(res: CursorResult) -> int:
+    """The id of the row an INSERT added (SQLAlchemy types the key Optional for every statement)."""
+    key = res.inserted_primary_key
+    assert key is not None
+    return key[0]
+
+
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _sha(text: str) -> str:
@@ -324,7 +331,7 @@ class CurationStore:
                 with self._write() as conn:
                     res = conn.execute(d.insert().values(key=key, text=text, text_sha256=_sha(text), lang=lang,
                                                          meta=meta, created_at=_now()))
-                    return res.inserted_primary_key[0]
+                    return _inserted_id(res)
             except IntegrityError:
                 continue  # inserted concurrently: read it again
         raise RuntimeError(f"could not store document {key!r}")
@@ -365,7 +372,7 @@ class CurationStore:
                 res = conn.execute(p.insert().values(document_id=doc_id, model_version=model_version,
                                                      spans_sha256=sha, spans=spans, result=result,
                                                      created_at=_now()))
-                return res.inserted_primary_key[0]
+                return _inserted_id(res)
         except IntegrityError:
             with self._read() as conn:
                 return conn.execute(select(p.c.id).where(p.c.document_id == doc_id,
@@ -430,7 +437,7 @@ class CurationStore:
                     version = (last.version if last is not None else 0) + 1
                     res = conn.execute(c.insert().values(document_id=doc_id, version=version,
                                                          created_at=_now(), **values))
-                    return {"id": res.inserted_primary_key[0], "version": version, "document_id": doc_id,
+                    return {"id": _inserted_id(res), "version": version, "document_id": doc_id,
                             "unchanged": False}
             except IntegrityError:
                 continue
@@ -530,7 +537,7 @@ class CurationStore:
             res = conn.execute(pr.insert().values(project=str(project), label_config=label_config,
                                                   hostname=hostname, model_version=model_version,
                                                   created_at=_now()))
-            return res.inserted_primary_key[0]
+            return _inserted_id(res)
 
     def project_config(self, project: str | int | None) -> str | None:
         """The latest label config /setup stored for a project (its id, or LS's "id.timestamp")."""

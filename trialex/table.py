@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 COLUMNS = ("document", "arm", "drugs", "doses", "n", "responders", "N", "percent", "outcome",
            "comparison", "p_value", "checks")
@@ -123,7 +123,7 @@ def to_xlsx(table_rows: list[dict]) -> bytes:
     return buf.getvalue()
 
 
-WRITERS = {"csv": to_csv, "json": to_json, "xlsx": to_xlsx}
+WRITERS: dict[str, Callable[[list[dict]], str | bytes]] = {"csv": to_csv, "json": to_json, "xlsx": to_xlsx}
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 

@@ -111,11 +111,12 @@ async def predict(request: Request, body: PredictRequest, offsets: Offsets = Que
         project = str(body.project).split(".")[0]
         xml = await run_in_threadpool(lambda: get_store(request).project_config(project))  # may open the store
     cfg = _config(xml)
-    docs, index = [], []
+    docs: list[dict] = []
+    index: list[int] = []
     for i, task in enumerate(tasks):
         data = task.get("data") if isinstance(task, dict) else None
         text = data.get(cfg.data_key) if isinstance(data, dict) else None
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(data, dict) or not isinstance(text, str) or not text.strip():
             continue  # nothing to extract from: an empty prediction
         work.limit_text(text, f"task {i} (id {task.get('id')!r})")
         lang = data.get("lang") if data.get("lang") in ("ja", "en") else "auto"
@@ -219,7 +220,8 @@ def webhook(request: Request, event: WebhookEvent, offsets: Offsets = Query("utf
         if isinstance(body.get("id"), (str, int)):
             ids.append(body["id"])
         work.limit_count(len(ids), "annotations")
-        marked, unknown = [], []
+        marked: list[object] = []
+        unknown: list[object] = []
         for aid in ids:
             row = store.delete_correction(str(aid), source="label-studio", raw={"action": action, "id": aid})
             (marked if row else unknown).append(aid)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
@@ -9,10 +11,12 @@ from ..schemas import HealthBody, ReadyBody, json_examples
 from ..work import Engine, get_engine
 
 router = APIRouter(tags=["ops"])
-_READY = {200: {"content": json_examples(ready={"status": "ready", "model_version": "trialex-0.1.0-f8c55f3f1c26"})},
-          503: {"model": ReadyBody, "description": "Loading, or the load failed (error).",
-                "content": json_examples(loading={"status": "loading"}, failed={
-                    "status": "failed", "error": "FileNotFoundError: models/decisions/en.json"})}}
+_READY: dict[int | str, dict[str, Any]] = {
+    200: {"content": json_examples(ready={"status": "ready", "model_version": "trialex-0.1.0-f8c55f3f1c26"})},
+    503: {"model": ReadyBody, "description": "Loading, or the load failed (error).",
+          "content": json_examples(loading={"status": "loading"}, failed={
+              "status": "failed", "error": "FileNotFoundError: models/decisions/en.json"})},
+}
 
 
 @router.head("/health", response_model=HealthBody)

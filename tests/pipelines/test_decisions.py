@@ -99,7 +99,7 @@ def test_candidates_cover_counts_denominators_and_table_cells():
     size_values = [c.value for c in size_candidates(st)]
     assert 106 in size_values and 412 in size_values and 185 in size_values
     assert 104 not in size_values and 41 not in size_values  # numerators are never sizes
-    rate_cands = {(st.text[c.start:c.end], c.attrs.get("denominator")) for c in rate_candidates(st)}
+    rate_cands = {(st.text[c.start : c.end], c.attrs.get("denominator")) for c in rate_candidates(st)}
     assert ("38.7", 106) in rate_cands
 
 
@@ -109,8 +109,16 @@ def test_training_is_deterministic_and_writes_a_model_card(tmp_path):
     lines = (ROOT / "annotations" / "en.jsonl").read_text(encoding="utf-8").splitlines()
     (tmp_path / "tr.jsonl").write_text("\n".join(lines[:12]) + "\n", encoding="utf-8")
     (tmp_path / "dv.jsonl").write_text("\n".join(lines[12:18]) + "\n", encoding="utf-8")
-    (tmp_path / "sets.json").write_text(json.dumps({"sets": [
-        {"file": "tr.jsonl", "lang": "en", "role": "train"}, {"file": "dv.jsonl", "lang": "en", "role": "dev"}]}))
+    (tmp_path / "sets.json").write_text(
+        json.dumps(
+            {
+                "sets": [
+                    {"file": "tr.jsonl", "lang": "en", "role": "train"},
+                    {"file": "dv.jsonl", "lang": "en", "role": "dev"},
+                ]
+            }
+        )
+    )
     outs = []
     for run in ("a", "b"):
         train(tmp_path / "sets.json", ROOT.parent / "shared", tmp_path / run, log=lambda *a: None)

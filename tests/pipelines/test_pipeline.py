@@ -74,13 +74,15 @@ def test_unusable_text_is_a_clear_error(extractor, text, error):
     assert extractor.extract("P = 0.01", "en")["p_values"][0]["value"] == 0.01  # still works
 
 
-@pytest.mark.parametrize("text", ["腫瘍体積は ８７５．６㎤ に倍増し、MMF 3g/日 を投与した。", "容積 2㎤、㎥、㍉ P＝0.04"])
+@pytest.mark.parametrize(
+    "text", ["腫瘍体積は ８７５．６㎤ に倍増し、MMF 3g/日 を投与した。", "容積 2㎤、㎥、㍉ P＝0.04"]
+)
 def test_characters_sudachi_splits_oddly(extractor, text):
     # Sudachi returns an empty morpheme after "㎤": the doc must still be the text
     r = extractor.extract(text, "ja")
     for kind in ("drugs", "doses", "p_values"):
         for m in r[kind]:
-            assert text[m["start"]:m["end"]] == m["text"]
+            assert text[m["start"] : m["end"]] == m["text"]
     assert r["doses"] or r["p_values"]
 
 
@@ -89,9 +91,51 @@ def test_random_text_never_breaks_offsets(extractor):
     import random
 
     rng = random.Random(11)
-    pieces = ["MMF", " ", "群", "例", "中", "（", "）", "%", "％", "P＝0.0", "p < ", "mg", "㎎", "/日", "～", "−",
-              "ﾒﾁﾙﾌﾟﾚﾄﾞﾆｿﾞﾛﾝ", "０", "1", "2", ".", "·", ",", "、", "。", "\n", "\u3000", "\u00a0", "㎤", "㍉",
-              "🩺", "𠮟", "e\u0301", "ﾞ", "patients", "of", "n = ", "×10", "−4", "\u200b", "\ufeff", "Ⅲ", "①"]
+    pieces = [
+        "MMF",
+        " ",
+        "群",
+        "例",
+        "中",
+        "（",
+        "）",
+        "%",
+        "％",
+        "P＝0.0",
+        "p < ",
+        "mg",
+        "㎎",
+        "/日",
+        "～",
+        "−",
+        "ﾒﾁﾙﾌﾟﾚﾄﾞﾆｿﾞﾛﾝ",
+        "０",
+        "1",
+        "2",
+        ".",
+        "·",
+        ",",
+        "、",
+        "。",
+        "\n",
+        "\u3000",
+        "\u00a0",
+        "㎤",
+        "㍉",
+        "🩺",
+        "𠮟",
+        "e\u0301",
+        "ﾞ",
+        "patients",
+        "of",
+        "n = ",
+        "×10",
+        "−4",
+        "\u200b",
+        "\ufeff",
+        "Ⅲ",
+        "①",
+    ]
     for _ in range(400):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 60)))
         for lang in ("ja", "en"):
@@ -99,7 +143,7 @@ def test_random_text_never_breaks_offsets(extractor):
             for kind in ("drugs", "doses", "trial_sizes", "response_rates", "p_values"):
                 for m in r[kind]:
                     assert 0 <= m["start"] < m["end"] <= len(text)
-                    assert text[m["start"]:m["end"]] == m["text"]
+                    assert text[m["start"] : m["end"]] == m["text"]
 
 
 def test_a_pipeline_runs_its_components_in_order_over_the_document_state():

@@ -133,5 +133,8 @@ def test_spec_examples_end_to_end(client):
     dose = body["doses"][0]
     assert (dose["text"], dose["normalized"]) == ("0.5-1.0 g/m2/月", {"min": 500, "max": 1000, "unit": "mg/m2/month"})
     assert body["drugs"][dose["drug"]]["text"] == "IVC"
-    assert [(d["text"], d["name"]) for d in body["drugs"]] == [("MMF", "mycophenolate mofetil"), ("IVC", "cyclophosphamide")]
+    assert [(d["text"], d["name"]) for d in body["drugs"]] == [
+        ("MMF", "mycophenolate mofetil"),
+        ("IVC", "cyclophosphamide"),
+    ]
     assert "frequency" not in dose  # absent attributes are left out, not null

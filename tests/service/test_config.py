@@ -29,9 +29,21 @@ def clean_env(monkeypatch):
 
 def test_every_variable_is_read_with_its_type(clean_env):
     assert Settings() == Settings(max_chars=200_000, max_batch=256, max_body_bytes=4_000_000, max_seconds=30.0)
-    env = {"MAX_CHARS": "5000", "MAX_BATCH": "3", "MAX_BODY_BYTES": "9000", "MAX_SECONDS": "0.5", "API_KEY": "s3cret-key",
-           "REQUIRE_KEY_FOR_READ": "1", "OPEN_WRITES": "yes", "DB_URL": "sqlite:///x.db", "DB_SCHEMA": "cur",
-           "WORKERS": "4", "LOG_FORMAT": "text", "LOG_TEXT": "true", "LOG_LEVEL": "debug"}
+    env = {
+        "MAX_CHARS": "5000",
+        "MAX_BATCH": "3",
+        "MAX_BODY_BYTES": "9000",
+        "MAX_SECONDS": "0.5",
+        "API_KEY": "s3cret-key",
+        "REQUIRE_KEY_FOR_READ": "1",
+        "OPEN_WRITES": "yes",
+        "DB_URL": "sqlite:///x.db",
+        "DB_SCHEMA": "cur",
+        "WORKERS": "4",
+        "LOG_FORMAT": "text",
+        "LOG_TEXT": "true",
+        "LOG_LEVEL": "debug",
+    }
     for name, value in env.items():
         clean_env.setenv(f"TRIALEX_{name}", value)
     s = Settings()
@@ -71,8 +83,15 @@ def test_the_documented_table_is_complete():
     table = dict(re.findall(r"^\| `(TRIALEX_\w+)` \| ([^|]+) \|", (ROOT / "docs/api.md").read_text("utf-8"), re.M))
     for name, field in Settings.model_fields.items():
         default = field.default
-        written = "unset" if default is None else "0" if default is False else f"{default:g}" \
-            if isinstance(default, float) else str(default)
+        written = (
+            "unset"
+            if default is None
+            else "0"
+            if default is False
+            else f"{default:g}"
+            if isinstance(default, float)
+            else str(default)
+        )
         assert table.get(f"TRIALEX_{name.upper()}", "").strip() == written, name
 
 

@@ -18,7 +18,10 @@ from trialex.store import CurationStore
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = (ROOT / "models" / "label_studio" / "config.xml").read_text(encoding="utf-8")
 # Full-width letters and digits, astral characters (𠮟 U+20B9F, 😀) before the spans.
-JA = "𠮟😀 ＭＭＦ群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。ＭＭＦは 1 日 3,000mg を投与した。"
+JA = (
+    "𠮟😀 ＭＭＦ群では 185 例中 104 例（56.2%）が完全寛解に至った（log-rank test P＝0.003）。"
+    "ＭＭＦは 1 日 3,000mg を投与した。"
+)
 EN = "A total of 140 patients 😀 received mycophenolate mofetil; 13 of 25 patients responded (P = 0.04)."
 
 
@@ -35,10 +38,13 @@ def client(make_client, engine, tmp_path_factory):
 
 
 def _predict(client, texts, config=CONFIG, **kw):
-    body = {"tasks": [{"id": 100 + i, "data": {"text": t}} for i, t in enumerate(texts)],
-            "label_config": config, "project": "1.1700000000", "params": {"login": None, "password": None,
-                                                                          "context": None},
-            "model_version": "x"}
+    body = {
+        "tasks": [{"id": 100 + i, "data": {"text": t}} for i, t in enumerate(texts)],
+        "label_config": config,
+        "project": "1.1700000000",
+        "params": {"login": None, "password": None, "context": None},
+        "model_version": "x",
+    }
     r = client.post("/label-studio/predict", json=body, **kw)
     assert r.status_code == 200, r.text
     return r.json()
@@ -55,7 +61,7 @@ def test_predict_regions_land_on_the_right_characters_utf16(client):
             v = r["value"]
             assert (r["from_name"], r["to_name"]) == ("label", "text")
             # JavaScript's text.slice(start, end) gives the span: the offsets are UTF-16
-            assert text.encode("utf-16-le")[2 * v["start"]:2 * v["end"]].decode("utf-16-le") == v["text"]
+            assert text.encode("utf-16-le")[2 * v["start"] : 2 * v["end"]].decode("utf-16-le") == v["text"]
     ja: dict = {}
     for r in body["results"][0]["result"]:
         if r["type"] == "labels":
@@ -76,8 +82,10 @@ def test_predict_follows_the_project_config(client):
     config = """<View><Text name="abstract" value="$body"/>
       <Labels name="ents" toName="abstract"><Label value="drug"/><Label value="Trial size"/>
       <Label value="p-value"/></Labels></View>"""
-    r = client.post("/label-studio/predict", json={"tasks": [{"id": 1, "data": {"body": JA}}, {"id": 2, "data": {}}],
-                                                   "label_config": config})
+    r = client.post(
+        "/label-studio/predict",
+        json={"tasks": [{"id": 1, "data": {"body": JA}}, {"id": 2, "data": {}}], "label_config": config},
+    )
     assert r.status_code == 200
     first, second = r.json()["results"]
     assert second["result"] == []
@@ -105,8 +113,13 @@ def test_health_answers_while_extraction_holds_the_lock(client, engine):
 
 
 def test_setup_needs_the_key_and_stores_the_config(client):
-    body = {"project": "5.1700000000", "schema": CONFIG, "hostname": "http://localhost:8080",
-            "access_token": "secret-token", "model_version": "v"}
+    body = {
+        "project": "5.1700000000",
+        "schema": CONFIG,
+        "hostname": "http://localhost:8080",
+        "access_token": "secret-token",
+        "model_version": "v",
+    }
     assert client.post("/label-studio/setup", json=body).status_code == 401
     assert client.post("/label-studio/setup", json=body, headers={"X-API-Key": "wrong"}).status_code == 403
     r = client.post("/label-studio/setup", json=body, headers={"Authorization": f"Token {KEY}"})
@@ -118,6 +131,7 @@ def test_setup_needs_the_key_and_stores_the_config(client):
     assert "secret-token" not in dump
     # HTTP Basic, as Label Studio's ML backend connection sends it (the key as password)
     import base64
+
     basic = base64.b64encode(f"labelstudio:{KEY}".encode()).decode()
     assert client.post("/label-studio/setup", json=body, headers={"Authorization": f"Basic {basic}"}).status_code == 200
 
@@ -138,7 +152,9 @@ def test_keys_and_open_modes(make_client, tmp_path):
     assert_error(c.post("/v1/extract", json={"text": "P = 0.01"}), 401, "needs the API key", code="unauthorized")
     assert c.post("/v1/extract/batch", json={"documents": [{"text": "P = 0.01"}]}).status_code == 401
     assert c.post("/label-studio/predict", json={"tasks": []}).status_code == 401
-    assert c.post("/v1/extract", json={"text": "P = 0.01"}, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    assert (
+        c.post("/v1/extract", json={"text": "P = 0.01"}, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    )
     assert c.get("/health").status_code == 200 and c.get("/label-studio/health").status_code == 200
 
 
@@ -148,25 +164,54 @@ def _annotation(client, text, edit=None, ann_id=501, task_id=9):
     result = json.loads(json.dumps(pred["result"]))
     if edit:
         result = edit(result)
-    return {"action": "ANNOTATION_CREATED",
-            "annotation": {"id": ann_id, "result": result, "task": task_id, "completed_by": 1, "was_cancelled": False,
-                           "ground_truth": False, "lead_time": 12.5, "prediction": {}, "result_count": 0},
-            "task": {"id": task_id, "data": {"text": text}, "project": 1, "is_labeled": True},
-            "project": {"id": 1, "title": "trialex", "label_config": CONFIG}}
+    return {
+        "action": "ANNOTATION_CREATED",
+        "annotation": {
+            "id": ann_id,
+            "result": result,
+            "task": task_id,
+            "completed_by": 1,
+            "was_cancelled": False,
+            "ground_truth": False,
+            "lead_time": 12.5,
+            "prediction": {},
+            "result_count": 0,
+        },
+        "task": {"id": task_id, "data": {"text": text}, "project": 1, "is_labeled": True},
+        "project": {"id": 1, "title": "trialex", "label_config": CONFIG},
+    }
 
 
 def _drop_pvalue_and_add_span(text):
     """The curator removes the p value and draws a response rate the model did not mark."""
+
     def edit(result):
         pv = [r["id"] for r in result if r["type"] == "labels" and r["value"]["labels"] == ["PValue"]]
         result = [r for r in result if r["id"] not in pv]
         s = text.index("十分の八")
         s16, e16 = OffsetMap(text).span_to_utf16(s, s + 4)
-        result.append({"id": "manual1", "from_name": "label", "to_name": "text", "type": "labels", "origin": "manual",
-                       "value": {"start": s16, "end": e16, "text": "十分の八", "labels": ["ResponseRate"]}})
-        result.append({"id": "manual1", "from_name": "values", "to_name": "text", "type": "textarea",
-                       "origin": "manual", "value": {"start": s16, "end": e16, "text": ["percent: 80; outcome: 寛解"]}})
+        result.append(
+            {
+                "id": "manual1",
+                "from_name": "label",
+                "to_name": "text",
+                "type": "labels",
+                "origin": "manual",
+                "value": {"start": s16, "end": e16, "text": "十分の八", "labels": ["ResponseRate"]},
+            }
+        )
+        result.append(
+            {
+                "id": "manual1",
+                "from_name": "values",
+                "to_name": "text",
+                "type": "textarea",
+                "origin": "manual",
+                "value": {"start": s16, "end": e16, "text": ["percent: 80; outcome: 寛解"]},
+            }
+        )
         return result
+
     return edit
 
 
@@ -183,12 +228,18 @@ def test_webhook_stores_corrections_in_code_points(app_store):
     assert info["document"] == "label-studio:1:9" and info["version"] == 1 and info["warnings"] == []
     (rec,) = store.curated()
     for s in rec["spans"]:
-        assert JA2[s["start"]:s["end"]] == s["text"]  # code points now
+        assert JA2[s["start"] : s["end"]] == s["text"]  # code points now
     kinds = [s["kind"] for s in rec["spans"]]
     assert "p_value" not in kinds
     added = next(s for s in rec["spans"] if s["text"] == "十分の八")
-    assert added == {"kind": "response_rate", "start": JA2.index("十分の八"), "end": JA2.index("十分の八") + 4,
-                     "text": "十分の八", "percent": 80.0, "outcome": "寛解"}
+    assert added == {
+        "kind": "response_rate",
+        "start": JA2.index("十分の八"),
+        "end": JA2.index("十分の八") + 4,
+        "text": "十分の八",
+        "percent": 80.0,
+        "outcome": "寛解",
+    }
     hist = store.history("label-studio:1:9")
     assert hist[0]["model_version"].startswith("trialex") and hist[0]["preannotation_id"]
     assert store.latest_preannotation("label-studio:1:9")["model_version"] == hist[0]["model_version"]
@@ -198,8 +249,11 @@ def test_webhook_stores_corrections_in_code_points(app_store):
     hook["annotation"]["result"] = [x for x in hook["annotation"]["result"] if x["id"] != "manual1"]
     r = client.post("/label-studio/webhook", json=hook, headers={"X-API-Key": KEY})
     assert r.json()["stored"][0]["version"] == 2
-    r = client.post("/label-studio/webhook", json={"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 501}],
-                                                   "project": {"id": 1}}, headers={"X-API-Key": KEY})
+    r = client.post(
+        "/label-studio/webhook",
+        json={"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 501}], "project": {"id": 1}},
+        headers={"X-API-Key": KEY},
+    )
     assert r.json()["deleted"] == [501]
     assert [h["action"] for h in store.history("label-studio:1:9")] == ["created", "updated", "deleted"]
     assert store.curated() == []
@@ -213,8 +267,15 @@ def test_webhook_fills_values_of_spans_drawn_without_them(app_store):
         result = [r for r in result if r["type"] == "labels"]
         s = JA.index("104 例")
         s16, e16 = OffsetMap(JA).span_to_utf16(s, s + 5)
-        result.append({"id": "m2", "from_name": "label", "to_name": "text", "type": "labels",
-                       "value": {"start": s16, "end": e16, "text": "104 例", "labels": ["Trial size"]}})
+        result.append(
+            {
+                "id": "m2",
+                "from_name": "label",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": s16, "end": e16, "text": "104 例", "labels": ["Trial size"]},
+            }
+        )
         return result
 
     hook = _annotation(client, JA, edit, ann_id=777, task_id=12)
@@ -235,8 +296,9 @@ def test_webhook_fills_values_of_spans_drawn_without_them(app_store):
     assert r.json()["stored"][0]["unchanged"] is True
     # a different text under the same doc_id is refused
     hook["task"]["data"]["text"] = JA + "!"
-    assert_error(client.post("/label-studio/webhook", json=hook, headers={"X-API-Key": KEY}), 409,
-                 code="document_conflict")
+    assert_error(
+        client.post("/label-studio/webhook", json=hook, headers={"X-API-Key": KEY}), 409, code="document_conflict"
+    )
     # no task data in the payload
     bad = {"action": "ANNOTATION_CREATED", "annotation": {"id": 1, "result": [], "task": 3}}
     r = client.post("/label-studio/webhook", json=bad, headers={"X-API-Key": KEY})
@@ -251,34 +313,49 @@ def test_loop_webhook_to_exports_to_evaluate(app_store, tmp_path, monkeypatch, c
     assert client.post("/label-studio/webhook", json=hook, headers={"X-API-Key": KEY}).status_code == 200
 
     from trialex import cli
+
     monkeypatch.setattr("trialex.pipelines.pipeline.Extractor", lambda **kw: extractor)  # the loaded one, for speed
     db = ["--db", store.url] + (["--schema", store.schema] if store.schema else [])
     out = {}
-    for fmt, name in [("gold", "curated.jsonl"), ("prodigy", "p.jsonl"), ("doccano", "d.jsonl"),
-                      ("label-studio", "ls.json"), ("spacy", "c.spacy")]:
+    for fmt, name in [
+        ("gold", "curated.jsonl"),
+        ("prodigy", "p.jsonl"),
+        ("doccano", "d.jsonl"),
+        ("label-studio", "ls.json"),
+        ("spacy", "c.spacy"),
+    ]:
         out[fmt] = tmp_path / name
         assert cli.main(["export", "--format", fmt, "--out", str(out[fmt]), *db]) == 0
     (gold,) = [json.loads(x) for x in out["gold"].read_text(encoding="utf-8").splitlines()]
     assert gold["id"] == "ja-loop-1" and gold["text"] == JA2 and gold["p_value"] == []
     i = JA2.index("十分の八")
     assert {"start": i, "end": i + 4, "percent": 80.0, "outcome": "寛解"} in gold["response_rate"]
-    assert gold["drug"][0] == {"start": JA2.index("ＭＭＦ"), "end": JA2.index("ＭＭＦ") + 3,
-                               "name": "mycophenolate mofetil"}
+    assert gold["drug"][0] == {
+        "start": JA2.index("ＭＭＦ"),
+        "end": JA2.index("ＭＭＦ") + 3,
+        "name": "mycophenolate mofetil",
+    }
     (pg,) = [json.loads(x) for x in out["prodigy"].read_text(encoding="utf-8").splitlines()]
     assert {(s["start"], s["end"], s["label"]) for s in pg["spans"]} >= {(i, i + 4, "RESPONSE_RATE")}
     (dc,) = [json.loads(x) for x in out["doccano"].read_text(encoding="utf-8").splitlines()]
     assert [i, i + 4, "RESPONSE_RATE"] in dc["label"]
     (task,) = json.loads(out["label-studio"].read_text(encoding="utf-8"))
-    region = next(r for r in task["annotations"][0]["result"] if r["value"].get("labels") == ["ResponseRate"]
-                  and r["value"]["text"] == "十分の八")
+    region = next(
+        r
+        for r in task["annotations"][0]["result"]
+        if r["value"].get("labels") == ["ResponseRate"] and r["value"]["text"] == "十分の八"
+    )
     assert js_slice(JA2, region["value"]["start"], region["value"]["end"]) == "十分の八"
     from spacy.tokens import DocBin
     from spacy.vocab import Vocab
+
     (doc,) = DocBin().from_disk(out["spacy"]).get_docs(Vocab())
     assert ("十分の八", "RESPONSE_RATE") in [(s.text, s.label_) for s in doc.spans["sc"]]
     # UTF-16 offsets on request: two astral characters shift every span by 2
-    assert cli.main(["export", "--format", "doccano", "--offsets", "utf16", "--out", str(tmp_path / "d16.jsonl"),
-                     *db]) == 0
+    assert (
+        cli.main(["export", "--format", "doccano", "--offsets", "utf16", "--out", str(tmp_path / "d16.jsonl"), *db])
+        == 0
+    )
     (dc16,) = [json.loads(x) for x in (tmp_path / "d16.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [x[0] - 2 for x in dc16["label"]] == [x[0] for x in dc["label"]]
 
@@ -313,10 +390,15 @@ def test_webhook_bulk_created_and_cancelled(app_store):
     client, store = app_store
     tasks = [{"id": 41, "data": {"text": JA, "doc_id": "bulk-1"}}, {"id": 42, "data": {"text": EN, "doc_id": "bulk-2"}}]
     preds = _predict(client, [JA, EN])["results"]
-    anns = [{"id": 61, "task": 41, "result": preds[0]["result"], "was_cancelled": False},
-            {"id": 62, "task": 42, "result": [], "was_cancelled": True}]
-    r = client.post("/label-studio/webhook", json={"action": "ANNOTATIONS_CREATED", "annotation": anns,
-                                                   "task": tasks, "project": {"id": 2}}, headers={"X-API-Key": KEY})
+    anns = [
+        {"id": 61, "task": 41, "result": preds[0]["result"], "was_cancelled": False},
+        {"id": 62, "task": 42, "result": [], "was_cancelled": True},
+    ]
+    r = client.post(
+        "/label-studio/webhook",
+        json={"action": "ANNOTATIONS_CREATED", "annotation": anns, "task": tasks, "project": {"id": 2}},
+        headers={"X-API-Key": KEY},
+    )
     assert r.status_code == 200
     assert [x["action"] for x in r.json()["stored"]] == ["created", "cancelled"]
     assert [c["id"] for c in store.curated()] == ["bulk-1"]  # a skipped task is no curated document
@@ -340,23 +422,50 @@ def test_cli_preannotate_and_import_label_studio_export(tmp_path, monkeypatch, e
     assert len(store.history("ja-901")) == 1  # the second import changed nothing
     (rec,) = store.curated()
     (pre,) = store.extracted()
-    assert [(s["kind"], s["start"], s["end"]) for s in rec["spans"]] == \
-        [(s["kind"], s["start"], s["end"]) for s in pre["spans"]]
+    assert [(s["kind"], s["start"], s["end"]) for s in rec["spans"]] == [
+        (s["kind"], s["start"], s["end"]) for s in pre["spans"]
+    ]
     store.close()
 
 
-@pytest.mark.parametrize("path,body", [
-    ("/label-studio/predict", {"tasks": [None, "x", {"data": "x"}, {"data": {"text": 5}}, {"data": {"text": "P=0.1", "lang": ["x"]}}]}),
-    ("/label-studio/predict", {"tasks": [], "label_config": 5}),
-    ("/label-studio/setup", {"project": "1", "schema": []}),
-    ("/label-studio/setup", {"project": {"a": 1}, "schema": "<View>"}),
-    ("/label-studio/webhook", {"action": "ANNOTATION_CREATED", "annotation": {"id": [1], "result": "x", "task": 1},
-                               "task": {"id": 1, "data": {"text": None}}}),
-    ("/label-studio/webhook", {"action": "ANNOTATION_CREATED", "annotation": {"id": 2, "task": 1, "result": [
-        {"id": "r", "type": "labels", "value": {"start": "a", "end": None, "labels": "Drug"}}, 5, {"value": 3}]},
-        "task": {"id": 1, "data": {"text": "MMF", "lang": "xx" * 20, "doc_id": "m-1"}}, "project": {"label_config": 7}}),
-    ("/label-studio/webhook", {"action": "ANNOTATIONS_DELETED", "annotations": [{"id": {"x": 1}}, 3, {"id": 99}]}),
-])
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        (
+            "/label-studio/predict",
+            {"tasks": [None, "x", {"data": "x"}, {"data": {"text": 5}}, {"data": {"text": "P=0.1", "lang": ["x"]}}]},
+        ),
+        ("/label-studio/predict", {"tasks": [], "label_config": 5}),
+        ("/label-studio/setup", {"project": "1", "schema": []}),
+        ("/label-studio/setup", {"project": {"a": 1}, "schema": "<View>"}),
+        (
+            "/label-studio/webhook",
+            {
+                "action": "ANNOTATION_CREATED",
+                "annotation": {"id": [1], "result": "x", "task": 1},
+                "task": {"id": 1, "data": {"text": None}},
+            },
+        ),
+        (
+            "/label-studio/webhook",
+            {
+                "action": "ANNOTATION_CREATED",
+                "annotation": {
+                    "id": 2,
+                    "task": 1,
+                    "result": [
+                        {"id": "r", "type": "labels", "value": {"start": "a", "end": None, "labels": "Drug"}},
+                        5,
+                        {"value": 3},
+                    ],
+                },
+                "task": {"id": 1, "data": {"text": "MMF", "lang": "xx" * 20, "doc_id": "m-1"}},
+                "project": {"label_config": 7},
+            },
+        ),
+        ("/label-studio/webhook", {"action": "ANNOTATIONS_DELETED", "annotations": [{"id": {"x": 1}}, 3, {"id": 99}]}),
+    ],
+)
 def test_malformed_payloads_are_client_errors(client, path, body):
     r = client.post(path, json=body, headers={"X-API-Key": KEY})
     assert r.status_code < 500, r.text

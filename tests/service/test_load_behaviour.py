@@ -94,10 +94,14 @@ def new_word_text(rng: random.Random, lang: str) -> str:
         word = "".join(rng.choice("bcdfghjklmnpqrstvwxz") + rng.choice("aeiou") for _ in range(5))
         return (f"{word.capitalize()}mab and {word[::-1]}nib were given to {rng.randint(10, 99999)} patients; "
                 f"{rng.randint(1, 99)}% responded to {word} {rng.randint(1, 900)} mg (P = 0.0{rng.randint(1, 9)}).")
-    kata = "".join(rng.choice("アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモ") for _ in range(6))
+    kata = "".join(
+        rng.choice("アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモ") for _ in range(6)
+    )
     kanji = "".join(rng.choice("漢字語彙新規薬剤群症例患者効果治療投与観察評価") for _ in range(3))
-    return (f"{kata}{kanji}を{rng.randint(10, 99999)}例に投与し、{rng.randint(1, 99)}例（{rng.randint(1, 99)}%）"
-            f"が奏効した（P＝0.0{rng.randint(1, 9)}）。{kata}群")
+    return (
+        f"{kata}{kanji}を{rng.randint(10, 99999)}例に投与し、{rng.randint(1, 99)}例（{rng.randint(1, 99)}%）"
+        f"が奏効した（P＝0.0{rng.randint(1, 9)}）。{kata}群"
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

@@ -109,7 +109,9 @@ def test_curator_page_japanese_abstract(server, browser):
     _open(cdp, server)
     # every control has a label
     assert cdp.js("document.querySelector('label[for=text]').textContent.trim()") == "Abstract"
-    assert cdp.js("document.querySelector('label[for=lang]') !== null && document.getElementById('lang').value") == "auto"
+    assert (
+        cdp.js("document.querySelector('label[for=lang]') !== null && document.getElementById('lang').value") == "auto"
+    )
     assert cdp.js("document.querySelector('label[for=file]') !== null")
     paste_and_extract(cdp, server, JA, "auto")
     assert cdp.js("document.getElementById('text').value") == JA
@@ -119,10 +121,12 @@ def test_curator_page_japanese_abstract(server, browser):
     marks = cdp.js(MARKS_JS)
     by_kind = {m["kind"]: m for m in marks}
     assert {"drug", "size", "rate", "p"} <= set(by_kind), marks
-    expected = {"drug": ("MMF", "mycophenolate mofetil"),
-                "size": ("185 例", "n = 185"),
-                "rate": ("56.2%", "56.2% (104/185)"),
-                "p": ("P＝0.003", "p = 0.003")}
+    expected = {
+        "drug": ("MMF", "mycophenolate mofetil"),
+        "size": ("185 例", "n = 185"),
+        "rate": ("56.2%", "56.2% (104/185)"),
+        "p": ("P＝0.003", "p = 0.003"),
+    }
     for kind, (text, value) in expected.items():
         m = by_kind[kind]
         assert m["text"] == text, m
@@ -182,11 +186,12 @@ def test_english_abstract_picked_language_table_and_downloads(server, browser, t
     assert saved["lang"] == "en" and any(d["text"] == "1.5 g" for d in saved["doses"])
     for key in ("drugs", "doses", "trial_sizes", "response_rates", "p_values", "effects"):
         for m in saved[key]:
-            assert EN[m["start"]:m["end"]] == m["text"], (key, m)
+            assert EN[m["start"] : m["end"]] == m["text"], (key, m)
     table = list(csv.DictReader(io.StringIO(next(tmp_path.glob("*.csv")).read_text(encoding="utf-8-sig"))))
     assert len(table) == len(rows)
-    assert any(r["drugs"] == "mycophenolate mofetil" and r["responders"] == "33" and r["total"] == "60"
-               for r in table), table
+    assert any(
+        r["drugs"] == "mycophenolate mofetil" and r["responders"] == "33" and r["total"] == "60" for r in table
+    ), table
 
 
 def test_keyboard_tab_order_and_visible_focus(server, browser):
@@ -195,11 +200,13 @@ def test_keyboard_tab_order_and_visible_focus(server, browser):
     order = []
     for _ in range(6):
         cdp.tab()
-        order.append(cdp.js("""(e => {
+        order.append(
+            cdp.js("""(e => {
             const s = getComputedStyle(e);
             return {id: e.id || e.tagName.toLowerCase(), outline: s.outlineStyle, width: parseFloat(s.outlineWidth),
                     label: e.labels && e.labels.length ? e.labels[0].textContent.trim() : e.textContent.trim()};
-        })(document.activeElement)"""))
+        })(document.activeElement)""")
+        )
     assert [o["id"] for o in order] == ["a", "text", "file", "lang", "summary", "submit"], order
     for o in order:
         assert o["outline"] != "none" and o["width"] >= 2, o  # focus is visible
@@ -214,8 +221,13 @@ def test_jsonl_file_through_the_file_input(server, browser, tmp_path):
     cdp = browser
     _open(cdp, server)
     path = tmp_path / "abstracts.jsonl"
-    path.write_text(json.dumps({"id": "a", "text": JA}, ensure_ascii=False) + "\n"
-                    + json.dumps({"id": "b", "text": "second"}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"id": "a", "text": JA}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "b", "text": "second"})
+        + "\n",
+        encoding="utf-8",
+    )
     cdp.send("DOM.enable")
     root = cdp.send("DOM.getDocument")["root"]["nodeId"]
     node = cdp.send("DOM.querySelector", nodeId=root, selector="#file")["nodeId"]
@@ -247,9 +259,11 @@ def test_api_error_is_shown_in_the_alert(server, browser):
 
 # A result with what the API adds later (effects, arms, checks), overlapping spans, a class
 # drug, a threshold p value and an astral character before the mentions: code-point offsets.
-SYNTH_TEXT = ("𠮷田らの試験。Complete remission: 13 of 25 patients (52%) with MMF and 10 of 30 (33.3%) with "
-              "cyclophosphamide; HR 0.72 (95% CI 0.58-0.89), P = 0.002. Steroids were allowed; P < 0.05 "
-              "was significant.")
+SYNTH_TEXT = (
+    "𠮷田らの試験。Complete remission: 13 of 25 patients (52%) with MMF and 10 of 30 (33.3%) with "
+    "cyclophosphamide; HR 0.72 (95% CI 0.58-0.89), P = 0.002. Steroids were allowed; P < 0.05 "
+    "was significant."
+)
 
 
 def _synthetic() -> dict:
@@ -262,28 +276,74 @@ def _synthetic() -> dict:
             i = s.index(sub, i + 1)
         return {"start": i, "end": i + len(sub), "text": sub}
 
-    rate1 = {**span("13 of 25 patients (52%)"), "percent": 52.0, "numerator": 13, "denominator": 25,
-             "outcome": "Complete remission", "arm": "mycophenolate mofetil"}
-    rate2 = {**span("10 of 30 (33.3%)"), "percent": 33.3, "numerator": 10, "denominator": 30,
-             "outcome": "Complete remission", "arm": "cyclophosphamide"}
+    rate1 = {
+        **span("13 of 25 patients (52%)"),
+        "percent": 52.0,
+        "numerator": 13,
+        "denominator": 25,
+        "outcome": "Complete remission",
+        "arm": "mycophenolate mofetil",
+    }
+    rate2 = {
+        **span("10 of 30 (33.3%)"),
+        "percent": 33.3,
+        "numerator": 10,
+        "denominator": 30,
+        "outcome": "Complete remission",
+        "arm": "cyclophosphamide",
+    }
     return {
-        "id": "synthetic-1", "lang": "en",
-        "drugs": [{**span("MMF"), "name": "mycophenolate mofetil"},
-                  {**span("cyclophosphamide"), "name": "cyclophosphamide"},
-                  {**span("Steroids"), "name": "steroids", "class": True}],
+        "id": "synthetic-1",
+        "lang": "en",
+        "drugs": [
+            {**span("MMF"), "name": "mycophenolate mofetil"},
+            {**span("cyclophosphamide"), "name": "cyclophosphamide"},
+            {**span("Steroids"), "name": "steroids", "class": True},
+        ],
         "doses": [],
         "trial_sizes": [{**span("25 patients"), "n": 25, "scope": "arm", "arm": "mycophenolate mofetil"}],
         "response_rates": [rate1, rate2],
-        "p_values": [{**span("P = 0.002"), "operator": "=", "value": 0.002},
-                     {**span("P < 0.05"), "operator": "<", "value": 0.05, "threshold": True}],
-        "effects": [{**span("HR 0.72 (95% CI 0.58-0.89)"), "measure": "HR", "value": 0.72, "ci_low": 0.58,
-                     "ci_high": 0.89, "ci_level": 95.0, "p_value": 0}],
-        "arms": [{"label": "MMF", "drugs": [0], "doses": [], "n": 0,
-                  "results": [{"outcome": "Complete remission", "response_rate": 0}], "effects": [0], "p_values": [0]},
-                 {"label": "cyclophosphamide", "drugs": [1], "doses": [],
-                  "results": [{"outcome": "Complete remission", "response_rate": 1}], "effects": [0], "p_values": [0]}],
-        "checks": [{"check": "percent_mismatch", "message": "13/25 is 52.0%, not 52%",
-                    "spans": [[rate1["start"], rate1["end"]]]}],
+        "p_values": [
+            {**span("P = 0.002"), "operator": "=", "value": 0.002},
+            {**span("P < 0.05"), "operator": "<", "value": 0.05, "threshold": True},
+        ],
+        "effects": [
+            {
+                **span("HR 0.72 (95% CI 0.58-0.89)"),
+                "measure": "HR",
+                "value": 0.72,
+                "ci_low": 0.58,
+                "ci_high": 0.89,
+                "ci_level": 95.0,
+                "p_value": 0,
+            }
+        ],
+        "arms": [
+            {
+                "label": "MMF",
+                "drugs": [0],
+                "doses": [],
+                "n": 0,
+                "results": [{"outcome": "Complete remission", "response_rate": 0}],
+                "effects": [0],
+                "p_values": [0],
+            },
+            {
+                "label": "cyclophosphamide",
+                "drugs": [1],
+                "doses": [],
+                "results": [{"outcome": "Complete remission", "response_rate": 1}],
+                "effects": [0],
+                "p_values": [0],
+            },
+        ],
+        "checks": [
+            {
+                "check": "percent_mismatch",
+                "message": "13/25 is 52.0%, not 52%",
+                "spans": [[rate1["start"], rate1["end"]]],
+            }
+        ],
         "meta": {"model_version": "synthetic"},
     }
 
@@ -292,7 +352,7 @@ def test_offsets_overlaps_table_and_checks(server, browser):
     cdp = browser
     _open(cdp, server)
     result = _synthetic()
-    before = SYNTH_TEXT[:SYNTH_TEXT.index("MMF")]
+    before = SYNTH_TEXT[: SYNTH_TEXT.index("MMF")]
     assert len(before.encode("utf-16-le")) // 2 == len(before) + 1  # JavaScript's index is one further on
     cdp.js(f"window.trialexPage.show({json.dumps(result)}, {json.dumps(SYNTH_TEXT)})")
     marks = cdp.js(MARKS_JS)
@@ -328,15 +388,29 @@ def test_offsets_overlaps_table_and_checks(server, browser):
     assert "Drugs: 2" in legend and "Drug classes (hatched): 1" in legend and "P thresholds (hatched): 1" in legend
     assert "Effects: 1" in legend and "In a warning" in legend
     # a .jsonl file: the first line's "text"
-    first = cdp.js("window.trialexPage.textFromFile('a.jsonl', '{\"text\": \"一行目\"}\\n{\"text\": \"二行目\"}\\n')")
+    first = cdp.js('window.trialexPage.textFromFile(\'a.jsonl\', \'{"text": "一行目"}\\n{"text": "二行目"}\\n\')')
     assert first == "一行目"
     cdp.screenshot(ARTIFACTS / "page_synthetic.png")
     # crossing spans (neither inside the other): cut into pieces, each whole mention still shown
     text = "𠮷 a 20 mg b 30 c"
-    crossing = {"lang": "en", "drugs": [], "trial_sizes": [{"start": 2, "end": 9, "text": "a 20 mg", "n": 20}],
-                "doses": [{"start": 4, "end": 11, "text": "20 mg b", "min": 20, "max": 20, "unit": "mg",
-                           "normalized": {"min": 20, "max": 20, "unit": "mg"}}],
-                "response_rates": [], "p_values": []}
+    crossing = {
+        "lang": "en",
+        "drugs": [],
+        "trial_sizes": [{"start": 2, "end": 9, "text": "a 20 mg", "n": 20}],
+        "doses": [
+            {
+                "start": 4,
+                "end": 11,
+                "text": "20 mg b",
+                "min": 20,
+                "max": 20,
+                "unit": "mg",
+                "normalized": {"min": 20, "max": 20, "unit": "mg"},
+            }
+        ],
+        "response_rates": [],
+        "p_values": [],
+    }
     cdp.js(f"window.trialexPage.show({json.dumps(crossing)}, {json.dumps(text)})")
     marks = {m["kind"]: m for m in cdp.js(MARKS_JS)}
     assert marks["size"]["text"] == "a 20 mg" and marks["dose"]["text"] == "20 mg b"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .offsets import OffsetMap, check_offsets
 from .tokens import TRAIN_LABELS, train_spans

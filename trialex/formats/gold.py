@@ -7,7 +7,8 @@ their key values).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from .offsets import OffsetMap, check_offsets
 from .records import GOLD_FIELDS, INT_FIELDS, KINDS, is_ignored, missing_values, record_lang, sort_spans
@@ -76,10 +77,10 @@ def to_gold(records: Iterable[dict], offsets: str = "codepoint") -> list[dict]:
         drug_index: dict[tuple[int, int], int] = {}
         for s in spans:
             if s["kind"] == "drug" and not is_ignored(s) and not missing_values(s):
-                key = (s["start"], s["end"])
-                if ("drug",) + key not in seen:
-                    seen.add(("drug",) + key)
-                    drug_index[key] = len(drug_index)
+                span = (s["start"], s["end"])
+                if ("drug",) + span not in seen:
+                    seen.add(("drug",) + span)
+                    drug_index[span] = len(drug_index)
         seen.clear()
         for s in spans:
             kind = s["kind"]

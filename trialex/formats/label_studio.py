@@ -18,7 +18,8 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
 
 from trialex.pipelines.kinds import REGISTRY
 
@@ -104,11 +105,11 @@ def parse_label_config(xml: str | None) -> LabelConfig:
             continue
         to_name = (el.get("toName") or "").split(",")[0].strip()
         labels: dict[str, str] = {}
-        unmapped = []
+        unmapped: list[str] = []
         for child in el.iter():
-            if _strip_ns(child.tag) != "Label" or child.get("value") is None:
-                continue
             value = child.get("value")
+            if _strip_ns(child.tag) != "Label" or value is None:
+                continue
             kind = label_to_kind(child.get("alias") or "") or label_to_kind(value)
             if kind and kind not in labels:
                 labels[kind] = value
@@ -118,8 +119,9 @@ def parse_label_config(xml: str | None) -> LabelConfig:
             continue
         text_el = texts.get(to_name)
         data_key = "text"
-        if text_el is not None and (text_el.get("value") or "").startswith("$"):
-            data_key = text_el.get("value")[1:]
+        source = text_el.get("value") if text_el is not None else None
+        if source and source.startswith("$"):
+            data_key = source[1:]
         textarea = None
         for ta in elements:
             if (_strip_ns(ta.tag) == "TextArea" and ta.get("toName", "").split(",")[0].strip() == to_name
@@ -277,7 +279,7 @@ def ls_document_key(task: dict, project: Any = None) -> str:
     return f"label-studio:{project if project is not None else 'project'}:{task.get('id')}"
 
 
-def ingest_ls_annotation(store: "CurationStore", task: dict, annotation: dict, cfg: LabelConfig, *,
+def ingest_ls_annotation(store: CurationStore, task: dict, annotation: dict, cfg: LabelConfig, *,
                          action: str = "created", project: Any = None, offsets: str = "utf16",
                          extract: Callable[[str], dict] | None = None, model_version: str | None = None,
                          raw: Any = None) -> dict:

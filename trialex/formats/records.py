@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from trialex.pipelines.kinds import ALL_KINDS as KINDS, OUTPUT_KEYS as RESULT_KEYS, REGISTRY
 from trialex.pipelines.language import detect

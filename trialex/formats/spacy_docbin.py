@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .records import record_lang
 from .tokens import TRAIN_LABELS, train_tokens

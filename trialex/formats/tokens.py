@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from trialex.pipelines.kinds import REGISTRY
 
@@ -39,8 +39,14 @@ def tokenize(text: str, boundaries: Iterable[int] = ()) -> list[dict]:
     tokens: list[dict] = []
     for s, e in raw:
         piece = text[s:e]
-        if piece == " " and tokens and not tokens[-1]["ws"] and not text[tokens[-1]["start"]:tokens[-1]["end"]].isspace() \
-                and s not in bset and e not in bset:
+        if (
+            piece == " "
+            and tokens
+            and not tokens[-1]["ws"]
+            and not text[tokens[-1]["start"] : tokens[-1]["end"]].isspace()
+            and s not in bset
+            and e not in bset
+        ):
             tokens[-1]["ws"] = True
             continue
         tokens.append({"text": piece, "start": s, "end": e, "ws": False})
