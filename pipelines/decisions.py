@@ -31,11 +31,13 @@ RATE_CLASSES = ("none", "rate")
 # every integer but a numerator ("104/185": 185 is a candidate, 104 not), a decimal or a percentage
 _INT = re.compile(rf"(?<![\d.,·])(?P<num>{INT})(?![\d]|[.,·]\d|\s*%|\s*[/]\s*\d)")
 _WORDS = re.compile(rf"(?<![A-Za-z])(?P<num>{NUMBER_WORDS})(?![A-Za-z])", re.IGNORECASE)
-_N_EQ = re.compile(rf"(?<![A-Za-z])[nN]\s*[=:]\s*$")
+_N_EQ = re.compile(r"(?<![A-Za-z])[nN]\s*[=:]\s*$")
 _JA_COUNTER = re.compile(r"\s*(?:例|症例|名|人|例中)")
 _PCT = re.compile(rf"(?<![\d.,·])(?P<num>{NUM})\s*(?:%|percent\b|per\s+cent\b|パーセント)")
-_PAIR = re.compile(rf"(?<![\d.,·/])(?P<x>{INT})\s*(?:of|/|out of)\s*(?P<y>{INT})(?![\d]|[.,·]\d)"
-                   rf"|(?<![\d.,·])(?P<y2>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{INT})\s*(?:例|症例|名|人)?")
+_PAIR = re.compile(
+    rf"(?<![\d.,·/])(?P<x>{INT})\s*(?:of|/|out of)\s*(?P<y>{INT})(?![\d]|[.,·]\d)"
+    rf"|(?<![\d.,·])(?P<y2>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x2>{INT})\s*(?:例|症例|名|人)?"
+)
 _PCT_NEAR = re.compile(rf"[^.。%]{{0,25}}?[(\[（]\s*{NUM}\s*%")
 # a table cell "38.7(41/106)": a share written without "%" before its pair
 _CELL_PAIR = re.compile(rf"(?<![\d.,·])(?P<num>{NUM})\s*[(（]\s*(?P<x>{INT})\s*[/／]\s*(?P<y>{INT})\s*[)）]")
@@ -45,8 +47,10 @@ _BARE_CELL = re.compile(rf"\s*(?P<num>{NUM})\s*$")
 @lru_cache(maxsize=1)
 def _counter_after() -> re.Pattern[str]:
     counter = trie_regex([atoms(w) for w in cues()["trial_size"]["counter"]])
-    return re.compile(rf"(?:\s+(?!(?:of|and|or|to|in|with|were|was|who|had|the)\b)[a-z][a-z\-]*){{0,2}}\s+(?:{counter})(?![A-Za-z])",
-                      re.IGNORECASE)
+    return re.compile(
+        rf"(?:\s+(?!(?:of|and|or|to|in|with|were|was|who|had|the)\b)[a-z][a-z\-]*){{0,2}}\s+(?:{counter})(?![A-Za-z])",
+        re.IGNORECASE,
+    )
 
 
 @dataclass
@@ -75,7 +79,7 @@ class LinearModel:
         self.width = 1 if len(self.classes) == 2 else len(self.classes)
 
     @classmethod
-    def load(cls, path: Path) -> "LinearModel":
+    def load(cls, path: Path) -> LinearModel:
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
     def scores(self, feats: dict[str, float]) -> list[float]:
@@ -119,6 +123,7 @@ def load_models(directory: Path | None = None) -> dict[str, LinearModel]:
 
 # ------------------------------------------------------------------------------ candidates
 
+
 def _free(st: DocState, start: int, end: int, *kinds: str) -> bool:
     return st.free(start, end, *kinds)  # the position index: no scan of all mentions
 
@@ -136,13 +141,16 @@ def size_candidates(st: DocState) -> list[Candidate]:
         if st.free(m.start, m.end, "drug"):  # "ABP 501", "PXT3003": the digits of a name count nobody
             out[(m.start, m.end)] = Candidate("trial_size", m.start, m.end, m.attrs["n"], dict(m.attrs), m)
     found = [(m.start("num"), m.end("num"), count(m.group("num")) or 0) for m in _INT.finditer(text)]
-    found += [(m.start("num"), m.end("num"), parse_number_words(m.group("num")) or 0) for m in _WORDS.finditer(text)
-              if not m.group("num").lower() in ("one", "a")]
+    found += [
+        (m.start("num"), m.end("num"), parse_number_words(m.group("num")) or 0)
+        for m in _WORDS.finditer(text)
+        if m.group("num").lower() not in ("one", "a")
+    ]
     for s, e, n in found:
         if n <= 0 or not _free(st, s, e, "p_value", "dose", "drug") or _rule_at(st, "trial_size", s, e) is not None:
             continue
         if _N_EQ.search(text, max(0, s - 6), s):
-            s = text.rfind("n" if text[max(0, s - 6):s].rfind("n") >= 0 else "N", max(0, s - 6), s)
+            s = text.rfind("n" if text[max(0, s - 6) : s].rfind("n") >= 0 else "N", max(0, s - 6), s)
         else:
             cm = _counter_after().match(text, e) or (_JA_COUNTER.match(text, e) if st.has_japanese else None)
             if cm:
@@ -161,11 +169,15 @@ def rate_candidates(st: DocState) -> list[Candidate]:
     text = st.text
     rules = st.mentions["response_rate"]
     out: dict[tuple[int, int], Candidate] = {}
-    for m in rules:
-        out[(m.start, m.end)] = Candidate("response_rate", m.start, m.end, m.attrs["percent"], dict(m.attrs), m)
+    for r in rules:
+        out[(r.start, r.end)] = Candidate("response_rate", r.start, r.end, r.attrs["percent"], dict(r.attrs), r)
     for m in _PCT.finditer(text):
         v = parse_number(m.group("num"))
-        if not 0 <= v <= 100 or not _free(st, m.start(), m.end(), "p_value", "dose") or _rule_at(st, "response_rate", m.start(), m.end()):
+        if (
+            not 0 <= v <= 100
+            or not _free(st, m.start(), m.end(), "p_value", "dose")
+            or _rule_at(st, "response_rate", m.start(), m.end())
+        ):
             continue
         out.setdefault((m.start(), m.end()), Candidate("response_rate", m.start(), m.end(), v, {"percent": v}, None))
     for m in _CELL_PAIR.finditer(text):
@@ -173,14 +185,22 @@ def rate_candidates(st: DocState) -> list[Candidate]:
         if x is None or y is None:
             continue  # a 400-digit "count"
         if 0 <= v <= 100 and 0 <= x <= y and y > 0 and not _rule_at(st, "response_rate", m.start(), m.end("num")):
-            out.setdefault((m.start(), m.end("num")), Candidate(
-                "response_rate", m.start(), m.end("num"), v,
-                {"percent": v, "numerator": int(x), "denominator": int(y)}, None))
+            out.setdefault(
+                (m.start(), m.end("num")),
+                Candidate(
+                    "response_rate",
+                    m.start(),
+                    m.end("num"),
+                    v,
+                    {"percent": v, "numerator": int(x), "denominator": int(y)},
+                    None,
+                ),
+            )
     for cell in ctx_cells(st):  # a bare number under a "率(%)" / "rate (%)" column header
-        m = _BARE_CELL.match(text[cell.start:cell.end])
-        if m and re.search(r"[%％]|率|rate", cell.header):
-            v = parse_number(m.group("num"))
-            s, e = cell.start + m.start("num"), cell.start + m.end("num")
+        bare = _BARE_CELL.match(text[cell.start : cell.end])
+        if bare and re.search(r"[%％]|率|rate", cell.header):
+            v = parse_number(bare.group("num"))
+            s, e = cell.start + bare.start("num"), cell.start + bare.end("num")
             if 0 <= v <= 100 and not _rule_at(st, "response_rate", s, e):
                 out.setdefault((s, e), Candidate("response_rate", s, e, v, {"percent": v}, None))
     for m in _PAIR.finditer(text):
@@ -188,13 +208,27 @@ def rate_candidates(st: DocState) -> list[Candidate]:
         y = count(m.group("y") or m.group("y2"))
         if x is None or y is None:
             continue
-        if not 0 <= x <= y or y == 0 or _PCT_NEAR.match(text, m.end()) or _rule_at(st, "response_rate", m.start(), m.end()):
+        if (
+            not 0 <= x <= y
+            or y == 0
+            or _PCT_NEAR.match(text, m.end())
+            or _rule_at(st, "response_rate", m.start(), m.end())
+        ):
             continue
         if not _free(st, m.start(), m.end(), "p_value", "dose"):
             continue
         pct = round(100.0 * x / y, 1)
-        out.setdefault((m.start(), m.end()), Candidate("response_rate", m.start(), m.end(), pct,
-                                                       {"percent": pct, "numerator": int(x), "denominator": int(y)}, None))
+        out.setdefault(
+            (m.start(), m.end()),
+            Candidate(
+                "response_rate",
+                m.start(),
+                m.end(),
+                pct,
+                {"percent": pct, "numerator": int(x), "denominator": int(y)},
+                None,
+            ),
+        )
     return sorted(out.values(), key=lambda c: c.start)
 
 
@@ -203,11 +237,17 @@ def rate_candidates(st: DocState) -> list[Candidate]:
 _SHARE_AFTER = re.compile(rf"\s*[(（\[]\s*(?:{NUM}\s*[%％]|\d+[.·]\d+\s*[)）])")
 _SHARE_BEFORE = re.compile(rf"[(（\[]\s*{NUM}\s*(?:%|％)\s*[,，、;]\s*$")
 # one size for every arm: "(22 in each group)", "15 per group", "各群 40 例"
-_EACH_AFTER = re.compile(r"\s*(?:(?:patients|participants|subjects)\s+)?(?:in\s+each|per|each|in\s+both)\s+(?:group|arm)s?\b", re.I)
-_EACH_BEFORE = re.compile(r"(?:各群|両群とも|each\s+(?:group|arm)\s+(?:of|had|included|comprised)?)\s*(?:は|で|に)?\s*$", re.I)
+_EACH_AFTER = re.compile(
+    r"\s*(?:(?:patients|participants|subjects)\s+)?(?:in\s+each|per|each|in\s+both)\s+(?:group|arm)s?\b", re.I
+)
+_EACH_BEFORE = re.compile(
+    r"(?:各群|両群とも|each\s+(?:group|arm)\s+(?:of|had|included|comprised)?)\s*(?:は|で|に)?\s*$", re.I
+)
 # an interval right after a percentage ("8% (0.4% - 16.2%)", "65.6% [95% CI: ...]"): an estimate or a
 # difference more often than a response rate
-_INTERVAL_AFTER = re.compile(rf"\s*[(（\[]\s*(?:95\s*[%％]|C[IL]\b|信頼区間|{NUM}\s*[%％]?\s*(?:-|–|—|to|～|〜|~)\s*-?{NUM})", re.I)
+_INTERVAL_AFTER = re.compile(
+    rf"\s*[(（\[]\s*(?:95\s*[%％]|C[IL]\b|信頼区間|{NUM}\s*[%％]?\s*(?:-|–|—|to|～|〜|~)\s*-?{NUM})", re.I
+)
 
 
 def features(ctx: Context, c: Candidate) -> dict[str, float]:
@@ -231,12 +271,18 @@ def features(ctx: Context, c: Candidate) -> dict[str, float]:
     else:
         extra["rule=rate"] = 1.0
     if c.kind == "response_rate":
-        extra["pair" if "%" not in ctx.text[c.start:c.end] and "パーセント" not in ctx.text[c.start:c.end]
-              and "percent" not in ctx.text[c.start:c.end] else "pct"] = 1.0
+        extra[
+            "pair"
+            if "%" not in ctx.text[c.start : c.end]
+            and "パーセント" not in ctx.text[c.start : c.end]
+            and "percent" not in ctx.text[c.start : c.end]
+            else "pct"
+        ] = 1.0
     return candidate_features(ctx, c.kind, c.start, c.end, extra)
 
 
 # ------------------------------------------------------------------------------ the component
+
 
 class Decisions:
     """Replaces the rule verdicts on sizes and rates by the trained models' (when present)."""
@@ -282,7 +328,9 @@ class Decisions:
                 continue
             attrs = dict(c.attrs)
             if c.rule is None:
-                outcome = _header_outcome(ctx, c.start) or _outcome(st, c.start, c.end) or _previous_outcome(ctx, c.start)
+                outcome = (
+                    _header_outcome(ctx, c.start) or _outcome(st, c.start, c.end) or _previous_outcome(ctx, c.start)
+                )
                 if outcome:
                     attrs["outcome"] = outcome
                 arm = nearest_arm(st, c.start, c.end)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from functools import lru_cache
+from functools import cache
 
 from .base import DocState
 from .resources import cue_regex
@@ -29,23 +29,67 @@ _SECTION = re.compile(
     re.IGNORECASE,
 )
 _SECTIONS = {
-    "background": "background", "objective": "background", "objectives": "background", "aim": "background",
-    "aims": "background", "purpose": "background", "introduction": "background",
-    "method": "methods", "methods": "methods", "materials and methods": "methods", "design": "methods",
-    "setting": "methods", "participants": "methods", "intervention": "methods", "interventions": "methods",
-    "measurements": "methods", "result": "results", "results": "results", "findings": "results",
-    "conclusion": "conclusions", "conclusions": "conclusions", "interpretation": "conclusions",
-    "discussion": "conclusions", "trial registration": "other",
-    "目的": "background", "背景": "background", "方法": "methods", "対象": "methods", "対象と方法": "methods",
-    "結果": "results", "成績": "results", "結論": "conclusions", "考察": "conclusions",
+    "background": "background",
+    "objective": "background",
+    "objectives": "background",
+    "aim": "background",
+    "aims": "background",
+    "purpose": "background",
+    "introduction": "background",
+    "method": "methods",
+    "methods": "methods",
+    "materials and methods": "methods",
+    "design": "methods",
+    "setting": "methods",
+    "participants": "methods",
+    "intervention": "methods",
+    "interventions": "methods",
+    "measurements": "methods",
+    "result": "results",
+    "results": "results",
+    "findings": "results",
+    "conclusion": "conclusions",
+    "conclusions": "conclusions",
+    "interpretation": "conclusions",
+    "discussion": "conclusions",
+    "trial registration": "other",
+    "目的": "background",
+    "背景": "background",
+    "方法": "methods",
+    "対象": "methods",
+    "対象と方法": "methods",
+    "結果": "results",
+    "成績": "results",
+    "結論": "conclusions",
+    "考察": "conclusions",
 }
 # the cue lists read as features, per kind (names in models/rules/<lang>/<kind>.json)
 CUE_LISTS = {
-    "trial_size": ("counter", "size_after", "size_before", "event_after", "not_size_before", "subset",
-                   "total_before", "arm_groups", "ja_counter", "ja_size_after", "ja_size_before",
-                   "ja_event_after", "ja_not_size_before"),
-    "response_rate": ("outcome", "exclude", "pair_verbs", "veto", "clause_veto", "before_veto",
-                      "change_verbs", "after_veto"),
+    "trial_size": (
+        "counter",
+        "size_after",
+        "size_before",
+        "event_after",
+        "not_size_before",
+        "subset",
+        "total_before",
+        "arm_groups",
+        "ja_counter",
+        "ja_size_after",
+        "ja_size_before",
+        "ja_event_after",
+        "ja_not_size_before",
+    ),
+    "response_rate": (
+        "outcome",
+        "exclude",
+        "pair_verbs",
+        "veto",
+        "clause_veto",
+        "before_veto",
+        "change_verbs",
+        "after_veto",
+    ),
 }
 
 
@@ -59,7 +103,7 @@ def _shape(tok: str) -> str:
     return tok.lower()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cue(kind: str, name: str) -> re.Pattern[str] | None:
     try:
         return cue_regex(kind, name, word=name.startswith("ja_") is False)
@@ -79,8 +123,10 @@ class Context:
         self._tok_starts = [m.start() for m in found]
         self._tok_ends = [m.end() for m in found]
         self._tok_shapes = [_shape(m.group()) for m in st.checked(found, every=4096)]
-        self._sections = [(m.start(), _SECTIONS.get((m.group("ja") or m.group("en") or "").lower().strip(), "other"))
-                          for m in _SECTION.finditer(self.text)]
+        self._sections = [
+            (m.start(), _SECTIONS.get((m.group("ja") or m.group("en") or "").lower().strip(), "other"))
+            for m in _SECTION.finditer(self.text)
+        ]
         self._cue_hits: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self._cue_starts: dict[tuple[str, str], list[int]] = {}
         self._section_starts = [start for start, _ in self._sections]
@@ -129,8 +175,9 @@ def _near(starts: list[int], lo: int, hi: int) -> bool:
     return i < len(starts) and starts[i] < hi
 
 
-def candidate_features(ctx: Context, kind: str, start: int, end: int, extra: dict[str, float] | None = None
-                       ) -> dict[str, float]:
+def candidate_features(
+    ctx: Context, kind: str, start: int, end: int, extra: dict[str, float] | None = None
+) -> dict[str, float]:
     """The features of the candidate [start, end) of ``kind``."""
     text, st = ctx.text, ctx.st
     s0, s1 = st.sentence(start)
@@ -159,8 +206,13 @@ def candidate_features(ctx: Context, kind: str, start: int, end: int, extra: dic
         starts = ctx.cue_starts(kind, name)
         if not starts:
             continue
-        for where, lo, hi in (("b", max(c0, start - 30), start), ("a", end, min(c1, end + 40)),
-                              ("c", c0, c1), ("s", s0, s1), ("p", max(0, s0 - 300), s0)):
+        for where, lo, hi in (
+            ("b", max(c0, start - 30), start),
+            ("a", end, min(c1, end + 40)),
+            ("c", c0, c1),
+            ("s", s0, s1),
+            ("p", max(0, s0 - 300), s0),
+        ):
             if _near(starts, lo, hi):
                 f[f"cue:{name}@{where}"] = 1.0
     # the neighbourhood: brackets, other kinds close by

@@ -31,9 +31,14 @@ _PAIR_BEFORE = re.compile(
 _PAIR_EN = re.compile(rf"(?<!\d)(?P<x>{INT})\s*(?:of|out of)\s*(?P<y>{INT})(?![\d.,]\d)")
 _PAIR_JA = re.compile(rf"(?<!\d)(?P<y>{INT})\s*(?:例|症例|名|人)\s*中\s*(?P<x>{INT})\s*(?:例|症例|名|人)")
 # "13 of 25 patients (52%)", "142 例中 56 例が治療反応を得た（39.4%）" (not "(95% CI ...)")
-_PCT_FOLLOWS = re.compile(rf"(?:\s*(?:[A-Za-z\-]+\s+){{0,3}}?|[^。.()（）%]{{0,20}}?)[(\[（]\s*{NUM}\s*%(?!\s*(?:CI|C\.I|confiden|credib))")
+_PCT_FOLLOWS = re.compile(
+    rf"(?:\s*(?:[A-Za-z\-]+\s+){{0,3}}?|[^。.()（）%]{{0,20}}?)[(\[（]\s*{NUM}\s*%(?!\s*(?:CI|C\.I|confiden|credib))"
+)
 _LIST_JOIN = re.compile(r"(?:\band\b|\bvs\b|\bversus\b|\bor\b|,|;|compared with|と|、|対)", re.I)
-_SHARE_OF = re.compile(r"\s+of\s+(?:the\s+|all\s+)?(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects|children|women|men|people|individuals|eyes|cases)\b", re.I)
+_SHARE_OF = re.compile(
+    r"\s+of\s+(?:the\s+|all\s+)?(?:[a-z\-]+\s+){0,2}?(?:patients|participants|subjects|children|women|men|people|individuals|eyes|cases)\b",
+    re.I,
+)
 
 
 @lru_cache(maxsize=1)
@@ -44,8 +49,10 @@ def _vetoes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     "percentage points", "% predicted", "the 5% responders", strengths "0.2% gel")."""
     table = cues()["response_rate"]
     words = rf"(?<![A-Za-z])(?:{trie_regex([atoms(w) for w in table['before_veto']])})"
-    change = (rf"\b(?:{trie_regex([atoms(w) for w in table['change_verbs']])})"
-              r"(?:\s*\([^()]{0,30}\))?(?:\s+[\w-]+){0,3}?\s+by")
+    change = (
+        rf"\b(?:{trie_regex([atoms(w) for w in table['change_verbs']])})"
+        r"(?:\s*\([^()]{0,30}\))?(?:\s+[\w-]+){0,3}?\s+by"
+    )
     before = re.compile(rf"(?:{words}|%\s*/|{change})\s*$", re.I)
     after = re.compile(rf"\s*(?:/\s*\d|(?:{trie_regex([atoms(w) for w in table['after_veto']])})(?![A-Za-z]))", re.I)
     return before, after
@@ -63,7 +70,7 @@ class ResponseRateExtractor:
             before_veto, after_veto = _vetoes()
             if after_veto.match(text, m.end()):
                 continue
-            if before_veto.search(text[max(0, m.start() - 45):m.start()]) and not _SHARE_OF.match(text, m.end()):
+            if before_veto.search(text[max(0, m.start() - 45) : m.start()]) and not _SHARE_OF.match(text, m.end()):
                 continue
             if _in_ci(st, m.start()) or _next_to_drug(st, m.start(), m.end()):
                 continue
@@ -100,10 +107,12 @@ class ResponseRateExtractor:
                 continue
             if m.start() - last.end > 45:
                 continue
-            between = text[last.end:m.start()]
+            between = text[last.end : m.start()]
             if not _LIST_JOIN.search(between) or "%" in between:
                 continue
-            if st.sentence(last.start) != st.sentence(m.start()) or st.hits("response_rate", "exclude", last.end, m.start()):
+            if st.sentence(last.start) != st.sentence(m.start()) or st.hits(
+                "response_rate", "exclude", last.end, m.start()
+            ):
                 continue
             if _vetoes()[1].match(text, m.end()) or _in_ci(st, m.start()):
                 continue
@@ -130,16 +139,17 @@ class ResponseRateExtractor:
             x, y = count(m.group("x")), count(m.group("y"))
             if x is None or y is None or not (0 <= x <= y) or y == 0:
                 continue
-            if _PCT_FOLLOWS.match(text[m.end():m.end() + 40]):
+            if _PCT_FOLLOWS.match(text[m.end() : m.end() + 40]):
                 continue  # a percentage follows: it carries the rate
             c0, c1 = st.clause(m.start())
             verbs = cue_regex("response_rate", "pair_verbs")
-            tail = text[m.end():min(c1, m.end() + 50)]
+            tail = text[m.end() : min(c1, m.end() + 50)]
             if not (verbs.search(tail) or (m.re is _PAIR_JA and _outcome(st, m.start(), m.end()))):
                 continue
             if not st.free(m.start(), m.end(), "response_rate", "p_value", "dose"):
                 continue
-            outcome = _outcome(st, m.start(), m.end()) or verbs.search(tail).group(0)
+            verb = verbs.search(tail)
+            outcome = _outcome(st, m.start(), m.end()) or (verb.group(0) if verb else None)
             attrs = {"percent": round(100.0 * x / y, 1), "numerator": x, "denominator": y, "outcome": outcome}
             arm = nearest_arm(st, m.start(), m.end())
             if arm:
@@ -155,9 +165,11 @@ def _last_ending_by(st: DocState, pos: int):
 def _next_to_drug(st: DocState, start: int, end: int) -> bool:
     """A strength: "0.2% chlorhexidine", "Salicylic Acid 10%"."""
     text = st.text
-    return any((0 <= start - d.end <= 1 and not text[d.end:start].strip())
-               or (0 <= d.start - end <= 1 and not text[end:d.start].strip())
-               for d in st.overlapping("drug", start - 2, end + 2))
+    return any(
+        (0 <= start - d.end <= 1 and not text[d.end : start].strip())
+        or (0 <= d.start - end <= 1 and not text[end : d.start].strip())
+        for d in st.overlapping("drug", start - 2, end + 2)
+    )
 
 
 def _in_ci(st: DocState, pos: int) -> bool:
@@ -176,7 +188,9 @@ def _in_ci(st: DocState, pos: int) -> bool:
 
 _BOUNDS = re.compile(r"\s*[\d.]+\s*%?\s*(?:-|–|to|~|,)\s*[\d.]+\s*%?\s*$")  # "(66.0-83.4%)"
 _CI = re.compile(r"\bC[IL]\b|confiden|credib|信頼区間", re.I)
-_CI_BEFORE = re.compile(r"(?:\bC[IL]\b|confiden\w*\s+(?:interval|limit)s?|信頼区間)[\s,:=]*(?:of\s+)?[\d.%\s\-–to~]*$", re.I)
+_CI_BEFORE = re.compile(
+    r"(?:\bC[IL]\b|confiden\w*\s+(?:interval|limit)s?|信頼区間)[\s,:=]*(?:of\s+)?[\d.%\s\-–to~]*$", re.I
+)
 
 
 def _outcome(st: DocState, start: int, end: int) -> str | None:
@@ -192,8 +206,11 @@ def _outcome(st: DocState, start: int, end: int) -> str | None:
         bad_hits = st.hits("response_rate", "exclude", lo, hi)
         bad_ends = [b[1] for b in bad_hits]
         # "25% of responders" names the population; "拒絶反応", "注射部位反応" are not responses
-        good = [h for h in st.hits("response_rate", "outcome", lo, hi)
-                if not _POPULATION.fullmatch(text, end, h[0]) and not _excluded(text, h, bad_hits, bad_ends)]
+        good = [
+            h
+            for h in st.hits("response_rate", "outcome", lo, hi)
+            if not _POPULATION.fullmatch(text, end, h[0]) and not _excluded(text, h, bad_hits, bad_ends)
+        ]
         g = _nearest(good, start, end)
         b = _nearest(bad_hits, start, end)
         if g is None and b is None:
@@ -225,6 +242,7 @@ def _nearest(hits: list[tuple[int, int, str]], start: int, end: int):
     """(distance, matched words) of the hit nearest to [start, end); hits before count closer."""
     best = None
     for hs, he, words in hits:
+        dist: float
         if he <= start:
             dist = start - he
         elif hs >= end:

@@ -17,8 +17,14 @@ from collections import Counter
 from pathlib import Path
 
 from trialex.evaluation import KindScore, load_gold, read_sets
-from trialex.pipelines.decisions import (RATE_CLASSES, SIZE_CLASSES, LinearModel, features, rate_candidates,
-                                         size_candidates)
+from trialex.pipelines.decisions import (
+    RATE_CLASSES,
+    SIZE_CLASSES,
+    LinearModel,
+    features,
+    rate_candidates,
+    size_candidates,
+)
 from trialex.pipelines.features import Context
 from trialex.pipelines.pipeline import Pipeline
 
@@ -47,8 +53,16 @@ def collect(golds: list[dict], nlps: dict) -> dict[str, list[dict]]:
         for kind, (_, cands) in KINDS.items():
             for c in cands(st):
                 s, e = st.norm.to_orig(c.start, c.end)
-                rows[kind].append({"doc": g["id"], "start": s, "end": e, "value": c.value,
-                                   "features": features(ctx, c), "label": _label(kind, g, s, e, c.value)})
+                rows[kind].append(
+                    {
+                        "doc": g["id"],
+                        "start": s,
+                        "end": e,
+                        "value": c.value,
+                        "features": features(ctx, c),
+                        "label": _label(kind, g, s, e, c.value),
+                    }
+                )
     return rows
 
 
@@ -64,8 +78,9 @@ def _fit(rows: list[dict], classes: tuple[str, ...], c: float):
     return vec, clf
 
 
-def _export(kind: str, classes: tuple[str, ...], vec, clf, threshold: float, meta: dict,
-            drop_threshold: float | None = None) -> dict:
+def _export(
+    kind: str, classes: tuple[str, ...], vec, clf, threshold: float, meta: dict, drop_threshold: float | None = None
+) -> dict:
     names = vec.get_feature_names_out()
     coef = clf.coef_  # (1, n) for two classes, (k, n) otherwise
     weights = {}
@@ -85,8 +100,14 @@ def _export(kind: str, classes: tuple[str, ...], vec, clf, threshold: float, met
         for row, cls in enumerate(present):
             b[cls] = round(float(bias[row]), 5)
     weights["bias"] = [x + y for x, y in zip(weights.get("bias", [0.0] * len(b)), b)]
-    return {"kind": kind, "classes": list(classes), "threshold": threshold,
-            "drop_threshold": threshold if drop_threshold is None else drop_threshold, "weights": weights, "meta": meta}
+    return {
+        "kind": kind,
+        "classes": list(classes),
+        "threshold": threshold,
+        "drop_threshold": threshold if drop_threshold is None else drop_threshold,
+        "weights": weights,
+        "meta": meta,
+    }
 
 
 def score_rows(model: LinearModel, rows: list[dict], golds: list[dict], kind: str) -> KindScore:
@@ -135,10 +156,18 @@ def train(sets_path: Path, shared: Path, out_dir: Path, log=print, report_test: 
                     f1 = score_rows(model, rows["dev"][kind], split["dev"], kind).f1 if split["dev"] else 0.0
                     if best is None or f1 > best[0] + 1e-9:
                         best = (f1, c, th, drop, vec, clf)
+        assert best is not None, f"{kind}: no model fitted"
         f1, c, th, drop, vec, clf = best
         labels = Counter(r["label"] for r in train_rows)
-        meta = {"C": c, "threshold": th, "drop_threshold": drop, "train_docs": len(split["train"]),
-                "train_candidates": len(train_rows), "train_labels": dict(labels), "dev_docs": len(split["dev"])}
+        meta = {
+            "C": c,
+            "threshold": th,
+            "drop_threshold": drop,
+            "train_docs": len(split["train"]),
+            "train_candidates": len(train_rows),
+            "train_labels": dict(labels),
+            "dev_docs": len(split["dev"]),
+        }
         data = _export(kind, classes, vec, clf, th, meta, drop)
         model = LinearModel(data)
         dev = score_rows(model, rows["dev"][kind], split["dev"], kind) if split["dev"] else None
@@ -146,44 +175,67 @@ def train(sets_path: Path, shared: Path, out_dir: Path, log=print, report_test: 
         data["meta"].update(
             dev={"p": round(dev.precision, 4), "r": round(dev.recall, 4), "f1": round(dev.f1, 4)} if dev else None,
             test={"p": round(test.precision, 4), "r": round(test.recall, 4), "f1": round(test.f1, 4)} if test else None,
-            features=len(data["weights"]))
+            features=len(data["weights"]),
+        )
         path = out_dir / f"{kind}.json"
-        path.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8"
+        )
         data["meta"]["bytes"] = path.stat().st_size
         data["meta"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         card[kind] = data["meta"]
-        log(f"{kind}: C={c} threshold={th} drop={drop} dev F1={data['meta']['dev']} test F1={data['meta']['test']} "
-            f"({len(data['weights'])} features, {data['meta']['bytes']} bytes)")
+        log(
+            f"{kind}: C={c} threshold={th} drop={drop} dev F1={data['meta']['dev']} test F1={data['meta']['test']} "
+            f"({len(data['weights'])} features, {data['meta']['bytes']} bytes)"
+        )
     write_card(out_dir, card, sets, time.perf_counter() - t0)
     return card
 
 
 def write_card(out_dir: Path, card: dict, sets: list[dict], seconds: float) -> None:
-    lines = ["# Model card: trialex trained decisions", "",
-             "Rebuilt by `trialex train` (deterministic: liblinear/lbfgs logistic regression, no random state).",
-             f"Training took {seconds:.0f} s on this machine.", "",
-             "## What they decide",
-             "- `trial_size.json`: for every integer candidate (with its counter word, or `n = N`), none / total / arm / subset.",
-             "- `response_rate.json`: for every percentage and count pair, a response rate or another share.",
-             "", "## Data", "",
-             "| set | role | lang |", "|---|---|---|"]
+    lines = [
+        "# Model card: trialex trained decisions",
+        "",
+        "Rebuilt by `trialex train` (deterministic: liblinear/lbfgs logistic regression, no random state).",
+        f"Training took {seconds:.0f} s on this machine.",
+        "",
+        "## What they decide",
+        "- `trial_size.json`: for every integer candidate (with its counter word, or `n = N`), "
+        "none / total / arm / subset.",
+        "- `response_rate.json`: for every percentage and count pair, a response rate or another share.",
+        "",
+        "## Data",
+        "",
+        "| set | role | lang |",
+        "|---|---|---|",
+    ]
     lines += [f"| {s['file']} | {s['role']} | {s['lang']} |" for s in sets]
-    lines += ["", "The test split is never used for fitting or selection; its score is reported once, below.", "",
-              "## Features", "",
-              "Words at positions -3..+3 and bigrams beside the candidate, bags of words of the sentence on each side "
-              "and of the end of the previous sentence, the section (Methods/Results, 【方法】【結果】), presence of every "
-              "cue list of models/rules/<lang>/<kind>.json before/after/in the clause/sentence/previous sentence, the number's "
-              "shape, brackets, other kinds in the clause, the rule extractors' verdict; for sizes a share written "
-              "right after the count (its numerator) or right before it (a breakdown), one size per group ('in each "
-              "group', '各群') and the start of a sentence; for rates an interval right after the percentage.", "",
-              "## Scores (this kind alone, spec scorer)", "",
-              "| model | C | new / drop threshold | train candidates | dev P/R/F1 | test P/R/F1 | features | size |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "The test split is never used for fitting or selection; its score is reported once, below.",
+        "",
+        "## Features",
+        "",
+        "Words at positions -3..+3 and bigrams beside the candidate, bags of words of the sentence on each side "
+        "and of the end of the previous sentence, the section (Methods/Results, 【方法】【結果】), presence of every "
+        "cue list of models/rules/<lang>/<kind>.json before/after/in the clause/sentence/previous sentence, "
+        "the number's "
+        "shape, brackets, other kinds in the clause, the rule extractors' verdict; for sizes a share written "
+        "right after the count (its numerator) or right before it (a breakdown), one size per group ('in each "
+        "group', '各群') and the start of a sentence; for rates an interval right after the percentage.",
+        "",
+        "## Scores (this kind alone, spec scorer)",
+        "",
+        "| model | C | new / drop threshold | train candidates | dev P/R/F1 | test P/R/F1 | features | size |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for kind, m in card.items():
-        fmt = (lambda d: f"{d['p']:.3f} / {d['r']:.3f} / {d['f1']:.3f}" if d else "–")
-        lines.append(f"| {kind} | {m['C']} | {m['threshold']} / {m['drop_threshold']} | {m['train_candidates']} | {fmt(m['dev'])} | "
-                     f"{fmt(m['test'])} | {m['features']} | {m['bytes'] / 1024:.0f} KiB |")
+        fmt = lambda d: f"{d['p']:.3f} / {d['r']:.3f} / {d['f1']:.3f}" if d else "–"
+        lines.append(
+            f"| {kind} | {m['C']} | {m['threshold']} / {m['drop_threshold']} | {m['train_candidates']} | "
+            f"{fmt(m['dev'])} | "
+            f"{fmt(m['test'])} | {m['features']} | {m['bytes'] / 1024:.0f} KiB |"
+        )
     (out_dir / "MODEL_CARD.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -193,11 +245,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    t = sub.add_parser("train", help="rebuild the trained decisions from annotations/ (models/decisions/)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    t = sub.add_parser(
+        "train",
+        help="rebuild the trained decisions from annotations/ (models/decisions/)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     t.add_argument("--sets", default="annotations/sets.json", help="the gold sets and their roles")
     t.add_argument("--shared", default="../shared", help="the shared corpora (texts of stand-off gold)")
     t.add_argument("--out", default="models/decisions", help="where the models and their card are written")
-    t.add_argument("--report-test", action="store_true",
-                   help="also score the frozen test split in the model card (only once a change is final)")
+    t.add_argument(
+        "--report-test",
+        action="store_true",
+        help="also score the frozen test split in the model card (only once a change is final)",
+    )
     t.set_defaults(func=cmd_train)

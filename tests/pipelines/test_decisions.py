@@ -95,7 +95,8 @@ def test_linear_models_score_binary_and_multiclass():
 
 def test_candidates_cover_counts_denominators_and_table_cells():
     nlp = Pipeline("ja", decisions=False)
-    st = nlp("投与群\u3000例数\u3000改善率(%)\nA 群\u3000106\u300038.7(41/106)\n412例が登録され、104/185 例が寛解した。")
+    st = nlp("投与群\u3000例数\u3000改善率(%)\nA 群\u3000106\u300038.7(41/106)\n"
+             "412例が登録され、104/185 例が寛解した。")
     size_values = [c.value for c in size_candidates(st)]
     assert 106 in size_values and 412 in size_values and 185 in size_values
     assert 104 not in size_values and 41 not in size_values  # numerators are never sizes
