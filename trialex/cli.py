@@ -61,20 +61,12 @@ def _open_in(path: str) -> TextIO:
 
 def read_documents(stream: TextIO, lang: str = "auto") -> Iterator[dict]:
     """JSONL ({"id", "text", "lang"?} a line) or, if the input is not JSONL, one plain-text document."""
+    from trialex.formats.records import jsonl_or_text
+
     data = stream.read()
-    # split on newlines only: str.splitlines() would also cut texts at U+2028 or U+0085
-    lines = [ln for ln in data.split("\n") if ln.strip()]
-    records: list[dict] = []
-    try:
-        for ln in lines:
-            rec = json.loads(ln)
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise ValueError
-            records.append(rec)
-    except ValueError:  # (there are lines)
+    records = jsonl_or_text(data, lambda r: isinstance(r.get("text"), str))
+    if records is None:
         return iter([{"id": None, "text": data, "lang": lang}])
-    if not lines:
-        return iter(())
     return iter({"id": r.get("id", str(i)), "text": r["text"], "lang": r.get("lang") or lang}
                 for i, r in enumerate(records))
 

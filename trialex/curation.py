@@ -22,23 +22,14 @@ from pathlib import Path
 from .formats.gold import gold_to_record
 from .formats.label_studio import LabelConfig, parse_label_config, to_label_studio
 from .formats.offsets import OFFSETS
-from .formats.records import KINDS, is_ignored, missing_values, result_to_record
+from .formats.records import KINDS, is_ignored, jsonl_or_text, missing_values, result_to_record
 from .formats.writers import FORMATS, write
 
 
 def _read_jsonl_or_text(path: str) -> tuple[list[dict] | None, str]:
     data = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    lines = [ln for ln in data.split("\n") if ln.strip()]  # not splitlines(): texts may hold U+2028, U+0085
-    records = []
-    try:
-        for ln in lines:
-            rec = json.loads(ln)
-            if not isinstance(rec, dict) or not (isinstance(rec.get("text"), str) or "source" in rec):
-                raise ValueError  # stand-off gold ("source", no text) gets its text from --shared
-            records.append(rec)
-    except ValueError:
-        return None, data
-    return records, data
+    # stand-off gold ("source", no text) gets its text from --shared
+    return jsonl_or_text(data, lambda r: isinstance(r.get("text"), str) or "source" in r), data
 
 
 def _is_gold(rec: dict) -> bool:

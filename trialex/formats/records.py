@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from trialex.pipelines.kinds import ALL_KINDS as KINDS, OUTPUT_KEYS as RESULT_KEYS, REGISTRY
 from trialex.pipelines.language import detect
@@ -31,6 +31,16 @@ def parse_jsonl(data: str) -> list[dict]:
     """The objects of a JSONL text, blank lines skipped.  Lines are cut at "\\n" only
     (str.splitlines would also cut a text holding U+2028 or U+0085 written unescaped)."""
     return [json.loads(ln) for ln in data.split("\n") if ln.strip()]
+
+
+def jsonl_or_text(data: str, accept: Callable[[dict], bool]) -> list[dict] | None:
+    """The records of ``data`` when it is JSONL whose every line is an object ``accept`` takes;
+    None when it is not (a plain-text document).  No lines: no records."""
+    try:
+        records = parse_jsonl(data)
+    except ValueError:
+        return None
+    return records if all(isinstance(r, dict) and accept(r) for r in records) else None
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
