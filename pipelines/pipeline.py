@@ -11,6 +11,7 @@ statistical component runs by default beyond the small trained decisions.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -56,6 +57,15 @@ class Pipeline:
         if decisions:  # the trained decisions over the rules' candidates (rules alone without model files)
             self.components["decisions"] = Decisions(load_models(Path(model_dir) if model_dir else None))
 
+    def for_language(self, lang: str) -> Pipeline:
+        """This pipeline's components (loaded once: lexicons, transliteration, models) for another
+        language: they read the language from the document."""
+        if lang not in LANGS:
+            raise ValueError(f"unsupported language {lang!r}; expected one of {LANGS}")
+        other = copy.copy(self)
+        other.lang = lang
+        return other
+
     @property
     def pipe_names(self) -> list[str]:
         return list(self.components)
@@ -73,7 +83,8 @@ class Extractor:
     """Loads both pipelines once; turns texts into result dicts (the API's JSON)."""
 
     def __init__(self, decisions: bool = True, model_dir: str | None = None) -> None:
-        self.nlps = {lang: Pipeline(lang, decisions, model_dir) for lang in LANGS}
+        first = Pipeline(LANGS[0], decisions, model_dir)
+        self.nlps = {lang: first.for_language(lang) for lang in LANGS}
 
     def resolve_lang(self, text: str, lang: str | None) -> str:
         return detect(text) if lang in (None, "", "auto") else lang

@@ -156,3 +156,10 @@ def test_a_pipeline_runs_its_components_in_order_over_the_document_state():
     assert [m.attrs["name"] for m in st.mentions["drug"]] == ["mycophenolate mofetil"]
     with pytest.raises(ValueError, match="unsupported language"):
         Pipeline("de")
+
+
+def test_both_languages_share_the_loaded_components(extractor):
+    en, ja = extractor.nlps["en"], extractor.nlps["ja"]
+    assert (en.lang, ja.lang) == ("en", "ja")
+    assert all(en.components[k] is ja.components[k] for k in en.components)  # loaded once
+    assert ja("185 例中 104 例（56.2%）が寛解した。").lang == "ja"
