@@ -36,6 +36,11 @@ from .trial_sizes import TrialSizeExtractor
 MODEL_VERSION = f"trialex-{version('trialex')}-{model_version()}"
 
 
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}; expected one of {LANGS}")
+
+
 class Pipeline:
     """The components of one language; ``pipeline(text)`` returns the document's state.
 
@@ -43,8 +48,7 @@ class Pipeline:
     learn from); ``model_dir`` overrides models/decisions/."""
 
     def __init__(self, lang: str, decisions: bool = True, model_dir: str | None = None) -> None:
-        if lang not in LANGS:
-            raise ValueError(f"unsupported language {lang!r}; expected one of {LANGS}")
+        _check_lang(lang)
         self.lang = lang
         self.components: dict[str, Callable[[DocState], object]] = {
             "drugs": DrugRecognizer(),
@@ -60,8 +64,7 @@ class Pipeline:
     def for_language(self, lang: str) -> Pipeline:
         """This pipeline's components (loaded once: lexicons, transliteration, models) for another
         language: they read the language from the document."""
-        if lang not in LANGS:
-            raise ValueError(f"unsupported language {lang!r}; expected one of {LANGS}")
+        _check_lang(lang)
         other = copy.copy(self)
         other.lang = lang
         return other
